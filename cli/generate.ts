@@ -1,0 +1,49 @@
+/**
+ * `npm run generate -- …`: the studio's engine (lib/) in Node on onnxruntime-node (CPU).
+ * Same tokenizer, schedulers, RNG and loop as the browser, so a seed reproduces across both.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { PNG } from 'pngjs';
+import { generate } from '../lib/diffusion/pipeline';
+import { loadPipeline, releasePipeline } from '../lib/diffusion/load-pipeline';
+import { fetchSource } from '../lib/models/file-source';
+import { loadModelFolder } from '../lib/models/load-folder';
+import { createNodeSessionFactory } from '../lib/onnx/node';
+import { imageToRgba } from '../lib/tensor/image';
+import { parseCliArgs } from './args';
+import { fsSource } from './fs-source';
+
+async function main(argv: string[]): Promise<void> {
+  const modelArg = argv[argv.indexOf('--model') + 1] ?? '';
+  const source = /^https?:\/\//.test(modelArg) ? fetchSource(modelArg) : fsSource(modelArg);
+  const folder = await loadModelFolder(source);
+  const rec = folder.lantern?.recommended ?? {};
+  const opts = parseCliArgs(argv, { steps: rec.steps, guidance: rec.guidance, width: rec.width, height: rec.height });
+
+  const models = await loadPipeline(folder, createNodeSessionFactory());
+  try {
+    const result = await generate(models, opts.params, {
+      onProgress: (p) => process.stderr.write(`\rstep ${p.step}/${p.totalSteps}  t=${p.timestep}  ${(p.elapsedMs / 1000).toFixed(2)} s`),
+    });
+    process.stderr.write('\n');
+    const { width, height } = result.image;
+    const png = new PNG({ width, height });
+    png.data = Buffer.from(imageToRgba(result.image).buffer);
+    await mkdir(dirname(opts.out), { recursive: true });
+    await writeFile(opts.out, PNG.sync.write(png));
+    if (opts.raw) {
+      await mkdir(dirname(opts.raw), { recursive: true });
+      await writeFile(opts.raw, JSON.stringify({ shape: [height, width, 3], data: Array.from(result.image.data) }));
+    }
+    const perStep = result.timings.unetStepMs.reduce((a, b) => a + b, 0) / Math.max(1, result.timings.unetStepMs.length);
+    console.log(`${opts.out}: ${width}×${height}, ${result.timesteps.length} steps, ${perStep.toFixed(1)} ms/step, ${result.timings.totalMs.toFixed(0)} ms total`);
+  } finally {
+    await releasePipeline(models);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`generate: ${(err as Error)?.message ?? err}`);
+  process.exit(1);
+});

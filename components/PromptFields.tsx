@@ -1,0 +1,55 @@
+'use client';
+import { useEffect } from 'react';
+import { useSettings } from '@/stores/settings';
+import { useRun } from '@/stores/run';
+import { countTokens } from './engine';
+
+function TokenCounter({ id, value }: { id: string; value: { count: number; max: number; truncated: boolean } | null }) {
+  if (!value) return null;
+  const over = value.count > value.max;
+  return (
+    <span id={id} data-testid={id} className={`text-xs tabular-nums ${over ? 'text-red-500' : 'text-neutral-500'}`}>
+      {value.count}/{value.max}
+      {over ? ' — truncated' : ''}
+    </span>
+  );
+}
+
+export function PromptFields() {
+  const { prompt, negativePrompt, guidanceScale, set } = useSettings();
+  const { tokenCount, negativeTokenCount, model } = useRun();
+  const negativeActive = guidanceScale > 1;
+
+  useEffect(() => countTokens(prompt, 'tokenCount'), [prompt, model]);
+  useEffect(() => countTokens(negativePrompt, 'negativeTokenCount'), [negativePrompt, model]);
+
+  return (
+    <div className="flex flex-col gap-3">
+      <label className="flex flex-col gap-1">
+        <span className="flex justify-between text-sm font-medium">
+          Prompt <TokenCounter id="prompt-tokens" value={tokenCount} />
+        </span>
+        <textarea
+          data-testid="prompt"
+          className="min-h-20 rounded border border-neutral-300 bg-white p-2 dark:border-neutral-700 dark:bg-neutral-900"
+          value={prompt}
+          placeholder="a red circle on a blue background"
+          onChange={(e) => set({ prompt: e.target.value })}
+        />
+      </label>
+      <label className={`flex flex-col gap-1 ${negativeActive ? '' : 'opacity-50'}`}>
+        <span className="flex justify-between text-sm font-medium">
+          Negative prompt <TokenCounter id="negative-tokens" value={negativeTokenCount} />
+        </span>
+        <textarea
+          data-testid="negative-prompt"
+          className="min-h-12 rounded border border-neutral-300 bg-white p-2 disabled:cursor-not-allowed dark:border-neutral-700 dark:bg-neutral-900"
+          value={negativePrompt}
+          disabled={!negativeActive}
+          title={negativeActive ? undefined : 'Guidance ≤ 1 runs without the unconditional pass, so the negative prompt has no effect'}
+          onChange={(e) => set({ negativePrompt: e.target.value })}
+        />
+      </label>
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+'use client';
+import { useEffect, useRef } from 'react';
+import { addTextChunk } from '@/lib/png/text-chunk';
+import { formatParameters } from '@/lib/png/parameters';
+import { useRun } from '@/stores/run';
+
+function draw(canvas: HTMLCanvasElement, img: { width: number; height: number; rgba: Uint8ClampedArray }) {
+  canvas.width = img.width;
+  canvas.height = img.height;
+  canvas.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(img.rgba), img.width, img.height), 0, 0);
+}
+
+async function downloadPng(canvas: HTMLCanvasElement, text: string, name: string) {
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+  if (!blob) return;
+  const png = addTextChunk(new Uint8Array(await blob.arrayBuffer()), 'parameters', text);
+  const url = URL.createObjectURL(new Blob([png as BlobPart], { type: 'image/png' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function ResultView() {
+  const { result, preview, phase } = useRun();
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const shown = phase === 'generating' && preview ? preview : result;
+
+  useEffect(() => {
+    if (canvas.current && shown) draw(canvas.current, shown);
+  }, [shown]);
+
+  return (
+    <div className="flex flex-col items-center gap-2">
+      <div className="flex aspect-square w-full max-w-[512px] items-center justify-center rounded border border-dashed border-neutral-300 dark:border-neutral-700">
+        {shown ? (
+          <canvas
+            ref={canvas}
+            data-testid={shown === result ? 'result-canvas' : 'preview-canvas'}
+            aria-label={shown === result ? `Generated image: ${result?.params.prompt}` : 'Preview'}
+            className="h-full w-full object-contain [image-rendering:pixelated]"
+          />
+        ) : (
+          <span className="text-sm text-neutral-500">Your image appears here</span>
+        )}
+      </div>
+      {result && phase !== 'generating' && (
+        <button
+          type="button"
+          data-testid="download"
+          className="rounded border border-neutral-300 px-3 py-1 text-sm dark:border-neutral-700"
+          onClick={() => canvas.current && downloadPng(canvas.current, formatParameters(result.params, result.modelName), `lantern-${result.params.seed}.png`)}
+        >
+          Download PNG
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,146 @@
+'use client';
+import { SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '@/lib/diffusion/schedulers';
+import type { BackendPreference } from '@/lib/onnx/types';
+import { useRun } from '@/stores/run';
+import { useSettings, type SeedMode } from '@/stores/settings';
+
+const SIZES = [64, 128, 256, 512, 768];
+const field = 'rounded border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900';
+
+export function SamplerControls() {
+  const s = useSettings();
+  const lastSeed = useRun((r) => r.lastSeed);
+  return (
+    <div className="grid grid-cols-2 gap-3 text-sm">
+      <label className="col-span-2 flex flex-col gap-1">
+        <span className="font-medium">Guidance scale</span>
+        <span className="flex items-center gap-2">
+          <input
+            data-testid="guidance-slider"
+            aria-label="Guidance scale slider"
+            type="range"
+            min={0}
+            max={20}
+            step={0.1}
+            value={s.guidanceScale}
+            onChange={(e) => s.set({ guidanceScale: Number(e.target.value) })}
+            className="grow"
+          />
+          <input
+            data-testid="guidance"
+            aria-label="Guidance scale"
+            type="number"
+            min={0}
+            max={20}
+            step={0.1}
+            value={s.guidanceScale}
+            onChange={(e) => s.set({ guidanceScale: Math.min(20, Math.max(0, Number(e.target.value))) })}
+            className={`${field} w-20`}
+          />
+        </span>
+      </label>
+      <label className="flex flex-col gap-1">
+        <span className="font-medium">Steps</span>
+        <input
+          data-testid="steps"
+          type="number"
+          min={1}
+          max={150}
+          value={s.steps}
+          onChange={(e) => s.set({ steps: Math.max(1, Math.round(Number(e.target.value))) })}
+          className={field}
+        />
+      </label>
+      <label className="flex flex-col gap-1">
+        <span className="font-medium">Sampler</span>
+        <select data-testid="scheduler" value={s.scheduler} onChange={(e) => s.set({ scheduler: e.target.value as SchedulerName })} className={field}>
+          {SCHEDULER_NAMES.map((n) => (
+            <option key={n} value={n}>
+              {SCHEDULER_LABELS[n]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <fieldset className="col-span-2 flex flex-col gap-1">
+        <legend className="font-medium">Seed</legend>
+        <span className="flex items-center gap-2">
+          <select
+            data-testid="seed-mode"
+            aria-label="Seed mode"
+            value={s.seedMode}
+            onChange={(e) => s.set({ seedMode: e.target.value as SeedMode })}
+            className={field}
+          >
+            <option value="random">random</option>
+            <option value="fixed">fixed</option>
+          </select>
+          <input
+            data-testid="seed"
+            aria-label="Seed"
+            type="number"
+            min={0}
+            value={s.seed}
+            disabled={s.seedMode === 'random'}
+            onChange={(e) => s.set({ seed: Math.max(0, Math.floor(Number(e.target.value))) })}
+            className={`${field} w-36 disabled:opacity-50`}
+          />
+          <button
+            type="button"
+            data-testid="reuse-seed"
+            disabled={lastSeed === null}
+            onClick={() => lastSeed !== null && s.set({ seed: lastSeed, seedMode: 'fixed' })}
+            className="rounded border border-neutral-300 px-2 py-1 disabled:opacity-40 dark:border-neutral-700"
+            title="Reuse the seed of the last image"
+          >
+            ♻ reuse last
+          </button>
+        </span>
+      </fieldset>
+      <label className="flex flex-col gap-1">
+        <span className="font-medium">Width</span>
+        <select data-testid="width" value={s.width} onChange={(e) => s.set({ width: Number(e.target.value) })} className={field}>
+          {SIZES.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex flex-col gap-1">
+        <span className="font-medium">Height</span>
+        <select data-testid="height" value={s.height} onChange={(e) => s.set({ height: Number(e.target.value) })} className={field}>
+          {SIZES.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="flex flex-col gap-1">
+        <span className="font-medium">Guidance rescale φ</span>
+        <input
+          data-testid="guidance-rescale"
+          type="number"
+          min={0}
+          max={1}
+          step={0.05}
+          value={s.guidanceRescale}
+          onChange={(e) => s.set({ guidanceRescale: Math.min(1, Math.max(0, Number(e.target.value))) })}
+          className={field}
+        />
+      </label>
+      <label className="flex flex-col gap-1">
+        <span className="font-medium">Backend</span>
+        <select data-testid="backend" value={s.backend} onChange={(e) => s.set({ backend: e.target.value as BackendPreference })} className={field}>
+          <option value="auto">auto</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="wasm">wasm (CPU)</option>
+        </select>
+      </label>
+      <label className="col-span-2 flex items-center gap-2">
+        <input type="checkbox" data-testid="previews" checked={s.previews} onChange={(e) => s.set({ previews: e.target.checked })} />
+        <span>Show intermediate previews</span>
+      </label>
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+'use client';
+import { useRun } from '@/stores/run';
+
+export function StatusLine() {
+  const { phase, model, loadLabel, message, error } = useRun();
+  return (
+    <footer className="flex flex-col gap-1 text-xs text-neutral-600 dark:text-neutral-400" aria-live="polite">
+      <p data-testid="status">
+        {phase === 'loading-model' && `Loading model… ${loadLabel}`}
+        {model && phase !== 'loading-model' && (
+          <>
+            Backend <strong data-testid="backend-in-use">{model.backend}</strong> · model <strong>{model.name}</strong> ·{' '}
+            <span data-testid="backend-reason">{model.backendReason}</span>
+          </>
+        )}
+        {message && <span data-testid="message"> · {message}</span>}
+      </p>
+      {error && (
+        <p role="alert" data-testid="error" className="text-red-600">
+          [{error.code}] {error.message}
+        </p>
+      )}
+    </footer>
+  );
+}

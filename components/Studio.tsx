@@ -1,0 +1,87 @@
+'use client';
+import { useCallback, useEffect } from 'react';
+import { useRun } from '@/stores/run';
+import { useSettings } from '@/stores/settings';
+import type { BackendPreference } from '@/lib/onnx/types';
+import { loadModel, startGenerate } from './engine';
+import { GenerateBar } from './GenerateBar';
+import { PromptFields } from './PromptFields';
+import { ResultView } from './ResultView';
+import { SamplerControls } from './SamplerControls';
+import { StatusLine } from './StatusLine';
+
+export const DEFAULT_MODEL_URL = '/models/fixtures/tiny-sd/';
+const BACKENDS: readonly string[] = ['auto', 'webgpu', 'wasm'];
+
+function randomSeed(): number {
+  // A1111-style 32-bit seeds; the engine itself never draws randomness.
+  return crypto.getRandomValues(new Uint32Array(1))[0];
+}
+
+/** `?model=` and `?backend=` let a link (or a test) pick the model folder and backend. */
+function urlOverrides(): { model: string; backend: BackendPreference | null } {
+  const q = new URLSearchParams(window.location.search);
+  const backend = q.get('backend');
+  return { model: q.get('model') ?? DEFAULT_MODEL_URL, backend: backend && BACKENDS.includes(backend) ? (backend as BackendPreference) : null };
+}
+
+export function Studio() {
+  const backendSetting = useSettings((s) => s.backend);
+
+  useEffect(() => {
+    const { model, backend } = urlOverrides();
+    loadModel(model, backend ?? backendSetting);
+  }, [backendSetting]);
+
+  const generateNow = useCallback(() => {
+    if (useRun.getState().phase !== 'ready') return;
+    const s = useSettings.getState();
+    const seed = s.seedMode === 'fixed' ? s.seed : randomSeed();
+    if (s.seedMode === 'random') s.set({ seed });
+    startGenerate(
+      {
+        prompt: s.prompt,
+        negativePrompt: s.negativePrompt,
+        seed,
+        steps: s.steps,
+        guidanceScale: s.guidanceScale,
+        guidanceRescale: s.guidanceRescale,
+        scheduler: s.scheduler,
+        width: s.width,
+        height: s.height,
+      },
+      s.previews,
+    );
+  }, []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        generateNow();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [generateNow]);
+
+  return (
+    <main className="mx-auto flex max-w-6xl flex-col gap-6 p-4 md:p-8">
+      <header className="flex items-baseline justify-between">
+        <h1 className="text-2xl font-bold">🏮 Lantern</h1>
+        <span className="text-sm text-neutral-500">diffusion in your browser — nothing leaves this device</span>
+      </header>
+      <div className="grid gap-6 md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
+        <section className="flex flex-col gap-4" aria-label="Settings">
+          <PromptFields />
+          <SamplerControls />
+          <GenerateBar onGenerate={generateNow} />
+        </section>
+        <section aria-label="Result">
+          <ResultView />
+        </section>
+      </div>
+      <StatusLine />
+    </main>
+  );
+}

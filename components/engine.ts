@@ -1,0 +1,92 @@
+'use client';
+/**
+ * The one diffusion worker of the page and the glue that turns its events into store
+ * updates. Kept out of the zustand stores on purpose: stores hold plain data only.
+ */
+import { DiffusionClient } from '@/lib/worker/client';
+import type { GenerateParams } from '@/lib/diffusion/check-inputs';
+import type { BackendPreference } from '@/lib/onnx/types';
+import { useRun } from '@/stores/run';
+
+let client: DiffusionClient | null = null;
+let currentRun: string | null = null;
+
+function getClient(): DiffusionClient {
+  if (!client) {
+    const worker = new Worker(new URL('../lib/worker/diffusion.worker.ts', import.meta.url), { type: 'module', name: 'lantern-diffusion' });
+    client = new DiffusionClient(worker);
+  }
+  return client;
+}
+
+export function loadModel(baseUrl: string, backend: BackendPreference): void {
+  const run = useRun.getState();
+  run.patch({ phase: 'loading-model', loadLabel: 'starting', error: null, model: null, message: `loading ${baseUrl}` });
+  getClient().send({ type: 'load-model', baseUrl, backend }, (e) => {
+    const patch = useRun.getState().patch;
+    switch (e.type) {
+      case 'load-progress':
+        patch({ loadLabel: `${e.part} ${(e.loaded / 1e6).toFixed(1)}${e.total ? ` / ${(e.total / 1e6).toFixed(1)}` : ''} MB` });
+        break;
+      case 'model-ready':
+        patch({ phase: 'ready', model: e.info, message: `model loaded in ${(e.info.loadMs / 1000).toFixed(1)} s` });
+        break;
+      case 'error':
+        patch({ phase: 'error', error: { code: e.code, message: e.message }, message: '' });
+        break;
+    }
+  });
+}
+
+export function startGenerate(params: GenerateParams, previews: boolean): void {
+  const patch = useRun.getState().patch;
+  patch({ phase: 'generating', step: 0, totalSteps: params.steps, startedAt: performance.now(), elapsedMs: 0, preview: null, error: null, message: '' });
+  currentRun = getClient().send({ type: 'generate', params, previews }, (e) => {
+    const state = useRun.getState();
+    switch (e.type) {
+      case 'progress':
+        state.patch({ step: e.step, totalSteps: e.totalSteps, elapsedMs: e.elapsedMs });
+        break;
+      case 'preview':
+        state.patch({ preview: { width: e.width, height: e.height, rgba: e.rgba } });
+        break;
+      case 'result':
+        currentRun = null;
+        state.patch({
+          phase: 'ready',
+          preview: null,
+          lastSeed: e.params.seed,
+          result: {
+            width: e.width,
+            height: e.height,
+            rgba: e.rgba,
+            params: e.params,
+            modelName: state.model?.name ?? 'unknown',
+            backend: e.backend,
+            totalMs: e.timings.totalMs,
+          },
+          message: `done in ${(e.timings.totalMs / 1000).toFixed(2)} s on ${e.backend}`,
+        });
+        break;
+      case 'cancelled':
+        currentRun = null;
+        state.patch({ phase: 'ready', preview: null, message: `cancelled after ${e.atStep} of ${state.totalSteps} steps` });
+        break;
+      case 'error':
+        currentRun = null;
+        state.patch({ phase: state.model ? 'ready' : 'error', preview: null, error: { code: e.code, message: e.message } });
+        break;
+    }
+  });
+}
+
+export function cancelGenerate(): void {
+  if (currentRun) getClient().cancel(currentRun);
+}
+
+export function countTokens(text: string, into: 'tokenCount' | 'negativeTokenCount'): void {
+  if (!useRun.getState().model) return;
+  getClient().send({ type: 'count-tokens', text }, (e) => {
+    if (e.type === 'token-count') useRun.getState().patch({ [into]: { count: e.count, max: e.max, truncated: e.truncated } });
+  });
+}

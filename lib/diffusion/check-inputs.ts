@@ -1,0 +1,45 @@
+/** Precise validation of generation parameters before any model runs (diffusers' check_inputs). */
+import { SCHEDULER_NAMES, type SchedulerName } from './schedulers';
+
+export interface GenerateParams {
+  prompt: string;
+  negativePrompt: string;
+  seed: number;
+  steps: number;
+  /** Classifier-free guidance scale; ≤ 1 runs the conditional pass only. */
+  guidanceScale: number;
+  /** φ of Lin et al. 2023; 0 disables. */
+  guidanceRescale: number;
+  scheduler: SchedulerName;
+  /** Overrides the folder's `timestep_spacing` when set. */
+  timestepSpacing?: 'leading' | 'trailing' | 'linspace';
+  width: number;
+  height: number;
+}
+
+export class InvalidParamsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidParamsError';
+  }
+}
+
+export function checkInputs(p: GenerateParams, vaeScale = 8): void {
+  const bad = (m: string): never => {
+    throw new InvalidParamsError(m);
+  };
+  if (typeof p.prompt !== 'string') bad('prompt must be a string');
+  if (typeof p.negativePrompt !== 'string') bad('negativePrompt must be a string');
+  if (!Number.isSafeInteger(p.seed) || p.seed < 0) bad(`seed must be an integer ≥ 0 (got ${p.seed})`);
+  if (!Number.isInteger(p.steps) || p.steps < 1 || p.steps > 1000) bad(`steps must be an integer in 1…1000 (got ${p.steps})`);
+  if (!Number.isFinite(p.guidanceScale) || p.guidanceScale < 0) bad(`guidanceScale must be ≥ 0 (got ${p.guidanceScale})`);
+  if (!Number.isFinite(p.guidanceRescale) || p.guidanceRescale < 0 || p.guidanceRescale > 1) {
+    bad(`guidanceRescale must be in [0, 1] (got ${p.guidanceRescale})`);
+  }
+  if (!SCHEDULER_NAMES.includes(p.scheduler)) bad(`unknown scheduler "${p.scheduler}" (one of ${SCHEDULER_NAMES.join(', ')})`);
+  for (const [key, v] of [['width', p.width], ['height', p.height]] as const) {
+    if (!Number.isInteger(v) || v < vaeScale || v % vaeScale !== 0) {
+      bad(`${key} must be a positive multiple of ${vaeScale} (got ${v})`);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/** Turns a model folder into ready sessions and a tokenizer, one part at a time. */
+import type { ModelFolder } from '../models/load-folder';
+import { readPart } from '../models/load-folder';
+import type { ModelPart } from '../models/manifest';
+import type { ModelSession, SessionFactory } from '../onnx/types';
+import { ClipTokenizer } from '../tokenizer';
+
+export interface PipelineModels {
+  folder: ModelFolder;
+  tokenizer: ClipTokenizer;
+  textEncoder: ModelSession;
+  unet: ModelSession;
+  vaeDecoder: ModelSession;
+  backend: SessionFactory['backend'];
+}
+
+export interface LoadProgress {
+  part: ModelPart;
+  loaded: number;
+  total: number | null;
+}
+
+export async function loadPipeline(
+  folder: ModelFolder,
+  factory: SessionFactory,
+  onProgress?: (p: LoadProgress) => void,
+): Promise<PipelineModels> {
+  const tokenizer = ClipTokenizer.fromFiles(folder.tokenizerFiles);
+  const sessions: ModelSession[] = [];
+  // Sequential on purpose: onnxruntime-web initialises one session at a time.
+  const open = async (part: ModelPart) => {
+    const files = await readPart(folder, part, (loaded, total) => onProgress?.({ part, loaded, total }));
+    const s = await factory.create(files.model, `${part}/model.onnx`, files.externalData);
+    sessions.push(s);
+    return s;
+  };
+  try {
+    const textEncoder = await open('text_encoder');
+    const unet = await open('unet');
+    const vaeDecoder = await open('vae_decoder');
+    return { folder, tokenizer, textEncoder, unet, vaeDecoder, backend: factory.backend };
+  } catch (err) {
+    await Promise.all(sessions.map((s) => s.release()));
+    throw err;
+  }
+}
+
+export async function releasePipeline(models: PipelineModels): Promise<void> {
+  await Promise.all([models.textEncoder.release(), models.unet.release(), models.vaeDecoder.release()]);
+}

@@ -1,0 +1,45 @@
+import type { NoiseSource } from '../../random/noise-source';
+
+/** Keys exactly as in diffusers' `scheduler/scheduler_config.json`. */
+export interface SchedulerConfig {
+  _class_name?: string;
+  num_train_timesteps: number;
+  beta_start: number;
+  beta_end: number;
+  beta_schedule: 'linear' | 'scaled_linear' | 'squaredcos_cap_v2';
+  trained_betas?: number[] | null;
+  timestep_spacing?: 'leading' | 'trailing' | 'linspace';
+  steps_offset: number;
+  prediction_type: 'epsilon' | 'v_prediction' | 'sample';
+  clip_sample?: boolean;
+  clip_sample_range?: number;
+  set_alpha_to_one?: boolean;
+  skip_prk_steps?: boolean;
+  use_karras_sigmas?: boolean;
+  /** Anything else a Hub config carries is kept and ignored by classes that do not use it. */
+  [key: string]: unknown;
+}
+
+export interface SchedulerStepOutput {
+  prevSample: Float32Array;
+  predOriginalSample: Float32Array | null;
+}
+
+/**
+ * The scheduler contract, mirroring diffusers' SchedulerMixin.
+ * Samples are flat float32 arrays (the latent shape does not matter to any step rule).
+ */
+export interface Scheduler {
+  readonly name: string;
+  readonly config: Readonly<SchedulerConfig>;
+  /** Set by `setTimesteps`; integer-valued for every scheduler here except where noted. */
+  readonly timesteps: readonly number[];
+  readonly initNoiseSigma: number;
+  setTimesteps(numInferenceSteps: number): void;
+  scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput;
+  /** img2img: x_t = sqrt(ᾱ_t)·x0 + sqrt(1−ᾱ_t)·ε (or x0 + σ·ε for sigma schedulers). */
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
+  /** How many model evaluations one `timesteps` entry costs (PNDM's PRK warm-up etc.): always 1 here. */
+  readonly order: number;
+}

@@ -1,0 +1,98 @@
+/**
+ * Typed, validated views of a model folder's JSON files (diffusers ONNX layout, DESIGN.md §2).
+ * Every check names the file it read, so a broken folder says what to fix.
+ */
+import type { SchedulerConfig } from '../diffusion/schedulers/types';
+import { ModelFolderError } from './file-source';
+
+export const MODEL_PARTS = ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder', 'controlnet'] as const;
+export type ModelPart = (typeof MODEL_PARTS)[number];
+
+export interface ModelIndex {
+  className: string;
+  /** Parts the folder declares (value not null in model_index.json). */
+  parts: ModelPart[];
+}
+
+export interface LanternManifest {
+  name?: string;
+  description?: string;
+  licence?: string;
+  vaeScalingFactor?: number;
+  recommended?: {
+    steps?: number;
+    guidance?: number;
+    scheduler?: string;
+    width?: number;
+    height?: number;
+  };
+  files?: Record<string, { bytes: number; sha256: string }>;
+}
+
+function fail(file: string, message: string): never {
+  throw new ModelFolderError('malformed-file', file, `${file}: ${message}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function parseJson(file: string, bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    fail(file, `not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function parseModelIndex(file: string, json: unknown): ModelIndex {
+  if (!isObject(json)) fail(file, 'expected a JSON object');
+  const className = typeof json._class_name === 'string' ? json._class_name : 'unknown';
+  const parts = MODEL_PARTS.filter((p) => json[p] !== undefined && json[p] !== null);
+  for (const required of ['text_encoder', 'unet', 'vae_decoder'] as const) {
+    if (!parts.includes(required)) fail(file, `declares no "${required}"; Lantern needs text_encoder, unet and vae_decoder`);
+  }
+  return { className, parts };
+}
+
+function num(file: string, json: Record<string, unknown>, key: string, fallback?: number): number {
+  const v = json[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(file, `"${key}" must be a number (got ${JSON.stringify(json[key])})`);
+  return v;
+}
+
+/** Fills diffusers' defaults for keys a Hub config may omit; keeps unknown keys. */
+export function parseSchedulerConfig(file: string, json: unknown): SchedulerConfig {
+  if (!isObject(json)) fail(file, 'expected a JSON object');
+  const betaSchedule = json.beta_schedule ?? 'linear';
+  if (betaSchedule !== 'linear' && betaSchedule !== 'scaled_linear' && betaSchedule !== 'squaredcos_cap_v2') {
+    fail(file, `unsupported beta_schedule "${String(betaSchedule)}"`);
+  }
+  const prediction = json.prediction_type ?? 'epsilon';
+  if (prediction !== 'epsilon' && prediction !== 'v_prediction' && prediction !== 'sample') {
+    fail(file, `unsupported prediction_type "${String(prediction)}"`);
+  }
+  const spacing = json.timestep_spacing;
+  if (spacing !== undefined && spacing !== 'leading' && spacing !== 'trailing' && spacing !== 'linspace') {
+    fail(file, `unsupported timestep_spacing "${String(spacing)}"`);
+  }
+  return {
+    ...json,
+    num_train_timesteps: num(file, json, 'num_train_timesteps', 1000),
+    beta_start: num(file, json, 'beta_start', 0.0001),
+    beta_end: num(file, json, 'beta_end', 0.02),
+    beta_schedule: betaSchedule,
+    steps_offset: num(file, json, 'steps_offset', 0),
+    prediction_type: prediction,
+  } as SchedulerConfig;
+}
+
+export function parseLanternManifest(file: string, json: unknown): LanternManifest {
+  if (!isObject(json)) fail(file, 'expected a JSON object');
+  if (json.vaeScalingFactor !== undefined) num(file, json, 'vaeScalingFactor');
+  if (json.recommended !== undefined && !isObject(json.recommended)) fail(file, '"recommended" must be an object');
+  return json as LanternManifest;
+}
+
+/** The VAE scaling factor: lantern.json, then vae_decoder/config.json (diffusers), then SD 1.x's value. */
+export const SD1_VAE_SCALING_FACTOR = 0.18215;

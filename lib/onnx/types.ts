@@ -1,0 +1,55 @@
+/**
+ * The engine's view of an inference session. Only this folder imports onnxruntime;
+ * `lib/diffusion` sees sessions through these types, so Node, the browser and tests
+ * (fake sessions) plug in the same way.
+ */
+import type { Tensor } from '../tensor/tensor';
+
+export type Backend = 'webgpu' | 'wasm' | 'cpu';
+/** What the user asks for; `auto` decides from the adapter (lib/onnx/web.ts). */
+export type BackendPreference = 'auto' | 'webgpu' | 'wasm';
+export type ElementType = 'float32' | 'float16' | 'int64' | 'int32';
+
+export interface IoInfo {
+  readonly name: string;
+  /** null when the model declares a type the engine does not feed (e.g. bool). */
+  readonly type: ElementType | null;
+  /** Declared shape; strings are symbolic dims, empty for unknown rank. */
+  readonly shape: ReadonlyArray<number | string>;
+}
+
+/** A host value to feed. Integer inputs are given as plain numbers and cast by the seam. */
+export type Feed = { kind: 'float'; tensor: Tensor } | { kind: 'int'; dims: readonly number[]; values: ArrayLike<number> };
+
+export interface ModelSession {
+  readonly label: string;
+  readonly inputs: readonly IoInfo[];
+  readonly outputs: readonly IoInfo[];
+  /** Runs the model; floating outputs come back as float32 host tensors. */
+  run(feeds: Record<string, Feed>, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
+  release(): Promise<void>;
+}
+
+export interface SessionFactory {
+  readonly backend: Backend;
+  /** `label` names the model file in errors, e.g. "unet/model.onnx". */
+  create(model: Uint8Array, label: string, externalData?: ExternalData[]): Promise<ModelSession>;
+}
+
+export interface ExternalData {
+  /** The file name as the graph references it (e.g. "model.onnx_data"). */
+  path: string;
+  data: Uint8Array;
+}
+
+export function inputInfo(session: ModelSession, name: string): IoInfo {
+  const info = session.inputs.find((i) => i.name === name);
+  if (!info) {
+    throw new Error(`${session.label}: no input named "${name}" (inputs: ${session.inputs.map((i) => i.name).join(', ')})`);
+  }
+  return info;
+}
+
+export function hasInput(session: ModelSession, name: string): boolean {
+  return session.inputs.some((i) => i.name === name);
+}

@@ -1,0 +1,85 @@
+/**
+ * Adapts an onnxruntime InferenceSession (web or node: both expose onnxruntime-common's
+ * API) to the engine's ModelSession: reads input/output metadata from the session and
+ * converts dtypes at the boundary, so the engine never assumes a model's types.
+ */
+import type * as OrtCommon from 'onnxruntime-common';
+import { float16ToFloat32, float32ToFloat16 } from '../tensor/float16';
+import type { Tensor } from '../tensor/tensor';
+import type { ElementType, Feed, IoInfo, ModelSession } from './types';
+
+type OrtModule = Pick<typeof OrtCommon, 'Tensor'>;
+type Session = OrtCommon.InferenceSession;
+
+const SUPPORTED: readonly ElementType[] = ['float32', 'float16', 'int64', 'int32'];
+
+function toIoInfo(meta: OrtCommon.InferenceSession.ValueMetadata): IoInfo {
+  if (!meta.isTensor) return { name: meta.name, type: null, shape: [] };
+  const type = (SUPPORTED as readonly string[]).includes(meta.type) ? (meta.type as ElementType) : null;
+  return { name: meta.name, type, shape: meta.shape };
+}
+
+// Integer inputs truncate like numpy's astype(int64), as diffusers' ONNX pipeline casts timesteps.
+function toOrtTensor(ort: OrtModule, label: string, info: IoInfo, feed: Feed): OrtCommon.Tensor {
+  const dims = feed.kind === 'float' ? feed.tensor.dims : feed.dims;
+  switch (info.type) {
+    case 'float32':
+      return new ort.Tensor('float32', feed.kind === 'float' ? feed.tensor.data : Float32Array.from(feed.values), dims);
+    case 'float16': {
+      const f = feed.kind === 'float' ? feed.tensor.data : Float32Array.from(feed.values);
+      return new ort.Tensor('float16', float32ToFloat16(f), dims);
+    }
+    case 'int64': {
+      const v = feed.kind === 'int' ? feed.values : feed.tensor.data;
+      return new ort.Tensor('int64', BigInt64Array.from(Array.from(v, (x) => BigInt(Math.trunc(x)))), dims);
+    }
+    case 'int32': {
+      const v = feed.kind === 'int' ? feed.values : feed.tensor.data;
+      return new ort.Tensor('int32', Int32Array.from(v, (x) => Math.trunc(x)), dims);
+    }
+    default:
+      throw new Error(`${label}: input "${info.name}" has unsupported type; Lantern feeds float32, float16, int64 or int32`);
+  }
+}
+
+async function toHost(label: string, name: string, t: OrtCommon.Tensor): Promise<Tensor> {
+  // Outputs left on the GPU (preferredOutputLocation) are downloaded here, then freed.
+  const data = t.location === 'cpu' ? t.data : await t.getData(true);
+  const dims = [...t.dims];
+  if (t.type === 'float32') return { dims, data: data as Float32Array };
+  if (t.type === 'float16') {
+    const d = data as unknown;
+    // onnxruntime may hand fp16 back as Uint16Array or (where available) Float16Array.
+    return { dims, data: d instanceof Uint16Array ? float16ToFloat32(d) : Float32Array.from(d as ArrayLike<number>) };
+  }
+  throw new Error(`${label}: output "${name}" is ${t.type}; Lantern reads float32 or float16 outputs`);
+}
+
+export function wrapSession(ort: OrtModule, session: Session, label: string): ModelSession {
+  const inputs = session.inputMetadata.map(toIoInfo);
+  const outputs = session.outputMetadata.map(toIoInfo);
+  return {
+    label,
+    inputs,
+    outputs,
+    async run(feeds, outputNames) {
+      const ortFeeds: Record<string, OrtCommon.Tensor> = {};
+      for (const info of inputs) {
+        const feed = feeds[info.name];
+        if (!feed) throw new Error(`${label}: missing input "${info.name}"`);
+        ortFeeds[info.name] = toOrtTensor(ort, label, info, feed);
+      }
+      for (const name of Object.keys(feeds)) {
+        if (!inputs.some((i) => i.name === name)) throw new Error(`${label}: model has no input "${name}"`);
+      }
+      const results = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+      const host: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries(results)) {
+        host[name] = await toHost(label, name, t);
+        t.dispose();
+      }
+      return host;
+    },
+    release: () => session.release(),
+  };
+}

@@ -1,0 +1,31 @@
+/// <reference lib="webworker" />
+/**
+ * Module Web Worker entry: every tokenizer, onnxruntime session and denoising loop of the
+ * studio lives here, so the UI thread never blocks. Messages are typed in ./protocol.
+ */
+import { chooseBackend, configureRuntime, createWebSessionFactory } from '../onnx/web';
+import { fetchSource } from '../models/file-source';
+import { DiffusionWorkerHandler } from './handler';
+import type { WorkerEvent, WorkerRequest } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+configureRuntime('/ort/');
+
+const handler = new DiffusionWorkerHandler(
+  {
+    async openBackend(pref) {
+      const choice = await chooseBackend(pref);
+      return { factory: createWebSessionFactory(choice.backend), reason: choice.reason };
+    },
+    source: (baseUrl) => fetchSource(baseUrl),
+    now: () => performance.now(),
+  },
+  (event: WorkerEvent, transfer?: Transferable[]) => self.postMessage(event, transfer ?? []),
+);
+
+// Cancel and token counts must not wait behind a running generate: handle() returns at
+// once for them, while load/generate keep their own promise in flight.
+self.onmessage = (e: MessageEvent<WorkerRequest>) => {
+  void handler.handle(e.data);
+};

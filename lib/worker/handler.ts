@@ -1,0 +1,130 @@
+/**
+ * The worker's brain, free of `self`: it owns the loaded pipeline, runs one request at a
+ * time and answers with typed events. diffusion.worker.ts only wires it to postMessage,
+ * so tests drive it with a fake session factory.
+ */
+import { CancelledError, generate } from '../diffusion/pipeline';
+import { InvalidParamsError } from '../diffusion/check-inputs';
+import { loadPipeline, releasePipeline, type PipelineModels } from '../diffusion/load-pipeline';
+import { imageToRgba, latentPreviewRgba } from '../tensor/image';
+import { ModelFolderError, type FileSource } from '../models/file-source';
+import { loadModelFolder } from '../models/load-folder';
+import type { BackendPreference, SessionFactory } from '../onnx/types';
+import type { ErrorCode, ModelInfo, WorkerEvent, WorkerRequest } from './protocol';
+
+export interface HandlerDeps {
+  openBackend(pref: BackendPreference): Promise<{ factory: SessionFactory; reason: string }>;
+  source(baseUrl: string): FileSource;
+  now(): number;
+}
+
+export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+export function errorCode(err: unknown): ErrorCode {
+  if (err instanceof ModelFolderError) {
+    return (
+      { 'missing-file': 'model-missing-file', 'malformed-file': 'model-malformed', 'unsupported-model': 'model-unsupported', 'fetch-failed': 'fetch-failed' } as const
+    )[err.code];
+  }
+  if (err instanceof InvalidParamsError) return 'invalid-params';
+  const message = String((err as Error)?.message ?? err);
+  if (/out of memory|OOM|allocation failed/i.test(message)) return 'out-of-memory';
+  if (/onnxruntime|could not load the model/i.test(message)) return 'backend-failed';
+  return 'internal';
+}
+
+export class DiffusionWorkerHandler {
+  private models: PipelineModels | null = null;
+  private info: ModelInfo | null = null;
+  private running: { id: string; abort: AbortController } | null = null;
+
+  constructor(
+    private readonly deps: HandlerDeps,
+    private readonly post: Post,
+  ) {}
+
+  async handle(req: WorkerRequest): Promise<void> {
+    switch (req.type) {
+      case 'cancel':
+        if (this.running?.id === req.target) this.running.abort.abort();
+        return;
+      case 'count-tokens': {
+        if (!this.models) return this.fail(req.id, 'no-model', 'no model loaded yet');
+        const { tokenCount, truncated } = this.models.tokenizer.encode(req.text);
+        const max = this.models.tokenizer.maxLength - 2;
+        this.post({ id: req.id, type: 'token-count', count: tokenCount, max, truncated });
+        return;
+      }
+      case 'load-model':
+      case 'generate':
+        if (this.running) return this.fail(req.id, 'busy', `request ${this.running.id} is still running; cancel it or wait`);
+        this.running = { id: req.id, abort: new AbortController() };
+        try {
+          if (req.type === 'load-model') await this.load(req);
+          else await this.generate(req, this.running.abort.signal);
+        } catch (err) {
+          if (err instanceof CancelledError) this.post({ id: req.id, type: 'cancelled', atStep: err.atStep });
+          else this.fail(req.id, errorCode(err), String((err as Error)?.message ?? err));
+        } finally {
+          this.running = null;
+        }
+        return;
+    }
+  }
+
+  private fail(id: string, code: ErrorCode, message: string): void {
+    this.post({ id, type: 'error', code, message });
+  }
+
+  private async load(req: Extract<WorkerRequest, { type: 'load-model' }>): Promise<void> {
+    const start = this.deps.now();
+    const { factory, reason } = await this.deps.openBackend(req.backend);
+    const folder = await loadModelFolder(this.deps.source(req.baseUrl));
+    const models = await loadPipeline(folder, factory, (p) =>
+      this.post({ id: req.id, type: 'load-progress', part: p.part, loaded: p.loaded, total: p.total }),
+    );
+    if (this.models) await releasePipeline(this.models);
+    this.models = models;
+    this.info = {
+      name: folder.name,
+      baseUrl: req.baseUrl,
+      backend: factory.backend,
+      backendReason: reason,
+      schedulerClass: String(folder.schedulerConfig._class_name ?? 'unknown'),
+      recommended: folder.lantern?.recommended ?? {},
+      maxPromptTokens: models.tokenizer.maxLength - 2,
+      loadMs: this.deps.now() - start,
+    };
+    this.post({ id: req.id, type: 'model-ready', info: this.info });
+  }
+
+  private async generate(req: Extract<WorkerRequest, { type: 'generate' }>, signal: AbortSignal): Promise<void> {
+    const models = this.models;
+    if (!models || !this.info) return this.fail(req.id, 'no-model', 'load a model before generating');
+    const result = await generate(models, req.params, {
+      signal,
+      now: this.deps.now,
+      onProgress: (p) => this.post({ id: req.id, type: 'progress', step: p.step, totalSteps: p.totalSteps, elapsedMs: p.elapsedMs }),
+      onPreview: req.previews
+        ? (latents, step) => {
+            const prev = latentPreviewRgba(latents);
+            this.post({ id: req.id, type: 'preview', step, ...prev }, [prev.rgba.buffer]);
+          }
+        : undefined,
+    });
+    const rgba = imageToRgba(result.image);
+    this.post(
+      {
+        id: req.id,
+        type: 'result',
+        width: result.image.width,
+        height: result.image.height,
+        rgba,
+        params: req.params,
+        timings: result.timings,
+        backend: models.backend,
+      },
+      [rgba.buffer],
+    );
+  }
+}

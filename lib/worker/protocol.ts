@@ -1,0 +1,59 @@
+/**
+ * The typed contract between the UI thread and the diffusion worker. Requests carry an
+ * id; every event answers one request id. Discriminated unions, so both sides switch exhaustively.
+ */
+import type { GenerateParams } from '../diffusion/check-inputs';
+import type { Backend, BackendPreference } from '../onnx/types';
+import type { LanternManifest } from '../models/manifest';
+
+export type { BackendPreference };
+
+export type WorkerRequest =
+  | { id: string; type: 'load-model'; baseUrl: string; backend: BackendPreference }
+  | { id: string; type: 'generate'; params: GenerateParams; previews: boolean }
+  | { id: string; type: 'cancel'; target: string }
+  | { id: string; type: 'count-tokens'; text: string };
+
+export interface ModelInfo {
+  name: string;
+  baseUrl: string;
+  backend: Backend;
+  /** Why this backend (e.g. "no WebGPU adapter available: fell back to wasm"). */
+  backendReason: string;
+  schedulerClass: string;
+  recommended: NonNullable<LanternManifest['recommended']>;
+  /** Prompt tokens that fit (model_max_length − BOS − EOS). */
+  maxPromptTokens: number;
+  loadMs: number;
+}
+
+export type ErrorCode =
+  | 'model-missing-file'
+  | 'model-malformed'
+  | 'model-unsupported'
+  | 'fetch-failed'
+  | 'no-model'
+  | 'busy'
+  | 'invalid-params'
+  | 'backend-failed'
+  | 'out-of-memory'
+  | 'internal';
+
+export type WorkerEvent =
+  | { id: string; type: 'load-progress'; part: string; loaded: number; total: number | null }
+  | { id: string; type: 'model-ready'; info: ModelInfo }
+  | { id: string; type: 'progress'; step: number; totalSteps: number; elapsedMs: number }
+  | { id: string; type: 'preview'; step: number; width: number; height: number; rgba: Uint8ClampedArray }
+  | {
+      id: string;
+      type: 'result';
+      width: number;
+      height: number;
+      rgba: Uint8ClampedArray;
+      params: GenerateParams;
+      timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
+      backend: Backend;
+    }
+  | { id: string; type: 'cancelled'; atStep: number }
+  | { id: string; type: 'token-count'; count: number; max: number; truncated: boolean }
+  | { id: string; type: 'error'; code: ErrorCode; message: string };

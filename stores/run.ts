@@ -1,0 +1,52 @@
+/** What the engine is doing: model status, the run in flight, the last result. Plain data only. */
+import { create } from 'zustand';
+import type { GenerateParams } from '@/lib/diffusion/check-inputs';
+import type { ModelInfo } from '@/lib/worker/protocol';
+
+export type Phase = 'idle' | 'loading-model' | 'ready' | 'generating' | 'error';
+
+export interface RunResult {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+  params: GenerateParams;
+  modelName: string;
+  backend: string;
+  totalMs: number;
+}
+
+export interface RunState {
+  phase: Phase;
+  model: ModelInfo | null;
+  loadLabel: string;
+  step: number;
+  totalSteps: number;
+  startedAt: number;
+  elapsedMs: number;
+  preview: { width: number; height: number; rgba: Uint8ClampedArray } | null;
+  result: RunResult | null;
+  /** Seed of the last finished run, for "reuse last". */
+  lastSeed: number | null;
+  message: string;
+  error: { code: string; message: string } | null;
+  tokenCount: { count: number; max: number; truncated: boolean } | null;
+  negativeTokenCount: { count: number; max: number; truncated: boolean } | null;
+}
+
+export const useRun = create<RunState & { patch: (p: Partial<RunState>) => void }>()((set) => ({
+  phase: 'idle',
+  model: null,
+  loadLabel: '',
+  step: 0,
+  totalSteps: 0,
+  startedAt: 0,
+  elapsedMs: 0,
+  preview: null,
+  result: null,
+  lastSeed: null,
+  message: '',
+  error: null,
+  tokenCount: null,
+  negativeTokenCount: null,
+  patch: (p) => set(p),
+}));

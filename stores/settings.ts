@@ -1,0 +1,48 @@
+/** What the user set: prompt, sliders, sampler. Plain data; persisted so a reload keeps it. */
+import { create } from 'zustand';
+import { persist } from 'zustand/middleware';
+import type { SchedulerName } from '@/lib/diffusion/schedulers';
+import type { BackendPreference } from '@/lib/onnx/types';
+
+export type SeedMode = 'random' | 'fixed';
+
+export interface Settings {
+  prompt: string;
+  negativePrompt: string;
+  seedMode: SeedMode;
+  seed: number;
+  steps: number;
+  guidanceScale: number;
+  guidanceRescale: number;
+  scheduler: SchedulerName;
+  width: number;
+  height: number;
+  backend: BackendPreference;
+  previews: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  prompt: '',
+  negativePrompt: '',
+  seedMode: 'random',
+  seed: 0,
+  steps: 20,
+  guidanceScale: 7.5,
+  guidanceRescale: 0,
+  scheduler: 'default',
+  width: 64,
+  height: 64,
+  backend: 'auto',
+  previews: true,
+};
+
+interface SettingsStore extends Settings {
+  set: (patch: Partial<Settings>) => void;
+}
+
+export const useSettings = create<SettingsStore>()(
+  persist((set) => ({ ...DEFAULT_SETTINGS, set: (patch) => set(patch) }), {
+    name: 'lantern-settings',
+    version: 1,
+  }),
+);
