@@ -24,6 +24,13 @@ function number(name: string, value: string | undefined, fallback?: number): num
   return n;
 }
 
+/** The --model value alone: the folder's lantern.json supplies defaults for the rest. */
+export function modelArgument(argv: string[]): string {
+  const { values } = parseArgs({ args: argv, options: { model: { type: 'string' } }, strict: false });
+  if (typeof values.model !== 'string' || !values.model) throw new Error(`--model is required\n${USAGE}`);
+  return values.model;
+}
+
 export function parseCliArgs(argv: string[], defaults: { steps?: number; guidance?: number; width?: number; height?: number } = {}): CliOptions {
   const { values } = parseArgs({
     args: argv,

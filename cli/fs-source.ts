@@ -7,9 +7,11 @@ export function fsSource(folder: string): FileSource {
   const root = resolve(folder);
   return {
     base: `${root}/`,
-    async readBytes(path) {
+    async readBytes(path, onProgress) {
       try {
-        return new Uint8Array(await readFile(join(root, path)));
+        const bytes = new Uint8Array(await readFile(join(root, path)));
+        onProgress?.(bytes.length, bytes.length);
+        return bytes;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
         throw err;

@@ -11,11 +11,11 @@ import { fetchSource } from '../lib/models/file-source';
 import { loadModelFolder } from '../lib/models/load-folder';
 import { createNodeSessionFactory } from '../lib/onnx/node';
 import { imageToRgba } from '../lib/tensor/image';
-import { parseCliArgs } from './args';
+import { modelArgument, parseCliArgs } from './args';
 import { fsSource } from './fs-source';
 
 async function main(argv: string[]): Promise<void> {
-  const modelArg = argv[argv.indexOf('--model') + 1] ?? '';
+  const modelArg = modelArgument(argv);
   const source = /^https?:\/\//.test(modelArg) ? fetchSource(modelArg) : fsSource(modelArg);
   const folder = await loadModelFolder(source);
   const rec = folder.lantern?.recommended ?? {};

@@ -9,6 +9,12 @@ import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
 
 let client: DiffusionClient | null = null;
+
+/** Mean step time, leaving out the first step (shader compilation and warm-up) when there are more. */
+function msPerStep(steps: number[]): number {
+  const warm = steps.length > 1 ? steps.slice(1) : steps;
+  return warm.reduce((a, b) => a + b, 0) / Math.max(1, warm.length);
+}
 let currentRun: string | null = null;
 
 function getClient(): DiffusionClient {
@@ -65,7 +71,7 @@ export function startGenerate(params: GenerateParams, previews: boolean): void {
             backend: e.backend,
             totalMs: e.timings.totalMs,
           },
-          message: `done in ${(e.timings.totalMs / 1000).toFixed(2)} s on ${e.backend}`,
+          message: `done in ${(e.timings.totalMs / 1000).toFixed(2)} s on ${e.backend} · ${msPerStep(e.timings.unetStepMs).toFixed(1)} ms/step`,
         });
         break;
       case 'cancelled':

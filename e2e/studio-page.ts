@@ -1,0 +1,60 @@
+/** Page object for the studio: the e2e specs speak in user actions, not selectors. */
+import { expect, type Page } from '@playwright/test';
+
+export const FIXTURE_MODEL = '/models/fixtures/tiny-sd/';
+
+export class StudioPage {
+  constructor(readonly page: Page) {}
+
+  async open(opts: { backend?: 'webgpu' | 'wasm' | 'auto'; model?: string } = {}) {
+    const q = new URLSearchParams({ model: opts.model ?? FIXTURE_MODEL, ...(opts.backend ? { backend: opts.backend } : {}) });
+    await this.page.goto(`/?${q}`);
+    await expect(this.page.getByTestId('backend-in-use')).toBeVisible();
+    await expect(this.page.getByTestId('generate')).toBeEnabled();
+  }
+
+  backend() {
+    return this.page.getByTestId('backend-in-use');
+  }
+
+  async configure(s: { prompt?: string; negative?: string; steps?: number; guidance?: number; seed?: number }) {
+    if (s.prompt !== undefined) await this.page.getByTestId('prompt').fill(s.prompt);
+    if (s.guidance !== undefined) await this.page.getByTestId('guidance').fill(String(s.guidance));
+    if (s.negative !== undefined) await this.page.getByTestId('negative-prompt').fill(s.negative);
+    if (s.steps !== undefined) await this.page.getByTestId('steps').fill(String(s.steps));
+    if (s.seed !== undefined) {
+      await this.page.getByTestId('seed-mode').selectOption('fixed');
+      await this.page.getByTestId('seed').fill(String(s.seed));
+    }
+  }
+
+  async generate(via: 'button' | 'keyboard' = 'button') {
+    if (via === 'button') await this.page.getByTestId('generate').click();
+    else await this.page.keyboard.press('Control+Enter');
+  }
+
+  async waitForResult() {
+    await expect(this.page.getByTestId('message')).toContainText('done in', { timeout: 170_000 });
+    await expect(this.page.getByTestId('result-canvas')).toBeVisible();
+  }
+
+  /** The result canvas's RGBA pixels. */
+  async pixels(): Promise<number[]> {
+    return this.page.getByTestId('result-canvas').evaluate((c: HTMLCanvasElement) => {
+      const ctx = c.getContext('2d');
+      if (!ctx) throw new Error('no 2d context');
+      return Array.from(ctx.getImageData(0, 0, c.width, c.height).data);
+    });
+  }
+}
+
+/** Per-channel standard deviation averaged over RGB: 0 for a flat image. */
+export function pixelSpread(rgba: number[]): number {
+  let total = 0;
+  for (let ch = 0; ch < 3; ch++) {
+    const v = rgba.filter((_, i) => i % 4 === ch);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    total += Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+  }
+  return total / 3;
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { loadModelFolder, readPart } from '@/lib/models/load-folder';
+import { ModelFolderError } from '@/lib/models/file-source';
+import { dirSource, text } from '../../helpers/dir-source';
+
+const TINY = 'models/fixtures/tiny-sd';
+const FLOAT_T = 'models/fixtures/tiny-sd-float-t';
+
+describe('model folder loading', () => {
+  it('reads the manifest, scheduler config and tokenizer.json of a fixture', async () => {
+    const folder = await loadModelFolder(dirSource(TINY));
+    expect(folder.index.parts).toEqual(expect.arrayContaining(['text_encoder', 'unet', 'vae_decoder']));
+    expect(folder.schedulerConfig.num_train_timesteps).toBe(1000);
+    expect(folder.tokenizerFiles.tokenizerJson).toBeDefined();
+    expect(folder.vaeScalingFactor).toBeCloseTo(0.18215, 6);
+    expect(folder.lantern?.recommended?.steps).toBeGreaterThan(0);
+  });
+
+  it('falls back to vocab.json + merges.txt like Hub SD repos', async () => {
+    const folder = await loadModelFolder(dirSource(FLOAT_T));
+    expect(folder.tokenizerFiles.tokenizerJson).toBeUndefined();
+    expect(folder.tokenizerFiles.mergesTxt?.startsWith('#version')).toBe(true);
+    expect(Object.keys(folder.tokenizerFiles.vocabJson ?? {}).length).toBeGreaterThan(256);
+    expect(folder.schedulerConfig._class_name).toBe('PNDMScheduler');
+  });
+
+  it('names the missing file', async () => {
+    const err = await loadModelFolder(dirSource(TINY, { 'scheduler/scheduler_config.json': null })).catch((e) => e);
+    expect(err).toBeInstanceOf(ModelFolderError);
+    expect(err.code).toBe('missing-file');
+    expect(err.message).toMatch(/scheduler\/scheduler_config\.json: file not found/);
+  });
+
+  it('names the malformed file and what is wrong with it', async () => {
+    const bad = await loadModelFolder(dirSource(TINY, { 'model_index.json': text('{"unet": [') })).catch((e) => e);
+    expect(bad.code).toBe('malformed-file');
+    expect(bad.message).toMatch(/^model_index\.json: not valid JSON/);
+    const noUnet = await loadModelFolder(dirSource(TINY, { 'model_index.json': text('{"text_encoder": ["a","b"], "vae_decoder": ["a","b"]}') })).catch((e) => e);
+    expect(noUnet.message).toMatch(/declares no "unet"/);
+    const badSchedule = await loadModelFolder(
+      dirSource(TINY, { 'scheduler/scheduler_config.json': text('{"beta_schedule": "cosine"}') }),
+    ).catch((e) => e);
+    expect(badSchedule.message).toMatch(/scheduler_config\.json: unsupported beta_schedule "cosine"/);
+  });
+
+  it('says which tokenizer file is missing', async () => {
+    const err = await loadModelFolder(dirSource(FLOAT_T, { 'tokenizer/merges.txt': null })).catch((e) => e);
+    expect(err.message).toMatch(/needs tokenizer\.json, or vocab\.json \+ merges\.txt \(merges\.txt is missing\)/);
+  });
+
+  it('reads a part, and rejects a truncated graph', async () => {
+    const folder = await loadModelFolder(dirSource(TINY));
+    const unet = await readPart(folder, 'unet');
+    expect(unet.model.length).toBeGreaterThan(1000);
+    const broken = await loadModelFolder(dirSource(TINY, { 'unet/model.onnx': new Uint8Array(3) }));
+    await expect(readPart(broken, 'unet')).rejects.toThrow(/unet\/model\.onnx: 3 bytes is not an ONNX model/);
+    const missing = await loadModelFolder(dirSource(TINY, { 'vae_decoder/model.onnx': null }));
+    await expect(readPart(missing, 'vae_decoder')).rejects.toThrow(/vae_decoder\/model\.onnx: file not found/);
+  });
+});
