@@ -67,6 +67,7 @@ export function startGenerate(params: GenerateParams, previews: boolean): void {
             height: e.height,
             rgba: e.rgba,
             params: e.params,
+            sampler: e.sampler,
             modelName: state.model?.name ?? 'unknown',
             backend: e.backend,
             totalMs: e.timings.totalMs,

@@ -63,6 +63,6 @@ test.describe('studio on WebGPU', () => {
     expect([png.width, png.height]).toEqual([64, 64]);
     const text = bytes.toString('latin1');
     expect(text).toContain('parameters\0a blue star\nSteps: 2');
-    expect(text).toContain('Seed: 42, Size: 64x64');
+    expect(text).toContain('Sampler: DDIM, CFG scale: 7.5, Seed: 42, Size: 64x64, Model: tiny-sd');
   });
 });

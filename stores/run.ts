@@ -10,6 +10,7 @@ export interface RunResult {
   height: number;
   rgba: Uint8ClampedArray;
   params: GenerateParams;
+  sampler: string;
   modelName: string;
   backend: string;
   totalMs: number;

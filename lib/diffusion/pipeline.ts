@@ -10,7 +10,7 @@ import { vaeOutputToImage, type FloatImage } from '../tensor/image';
 import { checkInputs, type GenerateParams } from './check-inputs';
 import { applyGuidance, rescaleGuidance } from './guidance';
 import type { PipelineModels } from './load-pipeline';
-import { createScheduler } from './schedulers';
+import { createScheduler, schedulerLabel } from './schedulers';
 
 export class CancelledError extends Error {
   constructor(readonly atStep: number) {
@@ -50,6 +50,8 @@ export interface GenerateResult {
   image: FloatImage;
   latents: Tensor;
   timesteps: number[];
+  /** What actually sampled, A1111-style ("Euler a", "PLMS"…), also when 'default' was asked. */
+  sampler: string;
   timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
 }
 
@@ -183,5 +185,5 @@ export async function generate(models: PipelineModels, params: GenerateParams, h
   const image = vaeOutputToImage(sample);
   const vaeMs = now() - vaeStart;
 
-  return { image, latents, timesteps, timings: { textEncoderMs, unetStepMs, vaeMs, totalMs: now() - t0 } };
+  return { image, latents, timesteps, sampler: schedulerLabel(scheduler), timings: { textEncoderMs, unetStepMs, vaeMs, totalMs: now() - t0 } };
 }

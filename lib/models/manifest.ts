@@ -37,9 +37,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Python's json writes ±inf/nan bare (e.g. DPM configs' `"lambda_min_clipped": -Infinity`),
+ * which JSON.parse rejects; such values become null, which the schedulers read as "unbounded".
+ */
+const PYTHON_NON_FINITE = /(:\s*|\[\s*|,\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g;
+
 export function parseJson(file: string, bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(new TextDecoder().decode(bytes).replace(PYTHON_NON_FINITE, '$1null'));
   } catch (err) {
     fail(file, `not valid JSON (${(err as Error).message})`);
   }

@@ -2,12 +2,13 @@
 import type { GenerateParams } from '../diffusion/check-inputs';
 import { SCHEDULER_LABELS } from '../diffusion/schedulers';
 
-export function formatParameters(p: GenerateParams, modelName: string): string {
+/** `sampler` is what actually ran (GenerateResult.sampler); defaults to the menu label. */
+export function formatParameters(p: GenerateParams, modelName: string, sampler = SCHEDULER_LABELS[p.scheduler]): string {
   const lines = [p.prompt];
   if (p.negativePrompt) lines.push(`Negative prompt: ${p.negativePrompt}`);
   const fields = [
     `Steps: ${p.steps}`,
-    `Sampler: ${SCHEDULER_LABELS[p.scheduler]}`,
+    `Sampler: ${sampler}`,
     `CFG scale: ${p.guidanceScale}`,
     `Seed: ${p.seed}`,
     `Size: ${p.width}x${p.height}`,

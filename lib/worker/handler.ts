@@ -121,6 +121,7 @@ export class DiffusionWorkerHandler {
         height: result.image.height,
         rgba,
         params: req.params,
+        sampler: result.sampler,
         timings: result.timings,
         backend: models.backend,
       },

@@ -51,6 +51,7 @@ export type WorkerEvent =
       height: number;
       rgba: Uint8ClampedArray;
       params: GenerateParams;
+      sampler: string;
       timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
       backend: Backend;
     }

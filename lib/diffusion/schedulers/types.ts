@@ -42,4 +42,10 @@ export interface Scheduler {
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
   /** How many model evaluations one `timesteps` entry costs (PNDM's PRK warm-up etc.): always 1 here. */
   readonly order: number;
+  /**
+   * img2img (diffusers' `set_begin_index`, sigma/step-index schedulers only: Euler, Euler a,
+   * DPM-Solver, LCM): after `setTimesteps`, call with `t_start * order` so `addNoise` and the
+   * first `step` use that index even when the timestep value repeats in the schedule.
+   */
+  setBeginIndex?(beginIndex: number): void;
 }

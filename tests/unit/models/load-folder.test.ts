@@ -43,6 +43,13 @@ describe('model folder loading', () => {
     expect(badSchedule.message).toMatch(/scheduler_config\.json: unsupported beta_schedule "cosine"/);
   });
 
+  it("reads Python's bare -Infinity in configs (Hub DPM configs carry lambda_min_clipped: -inf)", async () => {
+    const config = '{"_class_name": "DPMSolverMultistepScheduler", "lambda_min_clipped": -Infinity, "beta_schedule": "scaled_linear"}';
+    const folder = await loadModelFolder(dirSource(TINY, { 'scheduler/scheduler_config.json': text(config) }));
+    expect(folder.schedulerConfig.lambda_min_clipped).toBeNull();
+    expect(folder.schedulerConfig.beta_schedule).toBe('scaled_linear');
+  });
+
   it('says which tokenizer file is missing', async () => {
     const err = await loadModelFolder(dirSource(FLOAT_T, { 'tokenizer/merges.txt': null })).catch((e) => e);
     expect(err.message).toMatch(/needs tokenizer\.json, or vocab\.json \+ merges\.txt \(merges\.txt is missing\)/);

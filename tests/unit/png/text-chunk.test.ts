@@ -28,6 +28,12 @@ describe('PNG parameters chunk', () => {
     );
   });
 
+  it('names the sampler that actually ran when the model default was used', () => {
+    expect(formatParameters({ ...params, scheduler: 'default', negativePrompt: '' }, 'tiny-sd', 'PLMS')).toBe(
+      'a red circle\nSteps: 20, Sampler: PLMS, CFG scale: 7.5, Seed: 42, Size: 64x64, Model: tiny-sd',
+    );
+  });
+
   it('round-trips through a real PNG that decoders still accept', () => {
     const text = formatParameters(params, 'tiny-sd');
     const out = addTextChunk(tinyPng(), 'parameters', text);

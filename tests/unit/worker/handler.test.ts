@@ -61,6 +61,7 @@ describe('worker handler', () => {
     expect([result.width, result.height]).toEqual([16, 16]);
     expect(result.rgba.length).toBe(16 * 16 * 4);
     expect(result.params).toEqual(PARAMS);
+    expect(result.sampler).toBe('DDIM');
     // CFG: two text-encoder passes (cond + uncond), 4 U-Net passes with batch 2, one decode.
     expect(factory.runs.filter((r) => r.startsWith('unet'))).toHaveLength(4);
     expect(factory.runs.filter((r) => r.startsWith('text_encoder'))).toHaveLength(2);

@@ -1,0 +1,479 @@
+/**
+ * Shared pieces of the schedulers, each a transcription of diffusers 0.27.2.
+ *
+ * Precision: diffusers builds its tables in float32 torch (betas, alphas_cumprod, sigmas)
+ * and numpy float64 (timestep spacing, interpolation, Karras). We compute in float64 and
+ * round with `Math.fround` where diffusers stores a float32 tensor, so the tables match
+ * diffusers to float32 rounding; the per-step math runs in float64 on float32 inputs.
+ */
+import type { NoiseSource } from '../../random/noise-source';
+import type { SchedulerConfig } from './types';
+
+export const f32 = Math.fround;
+
+// ---------------------------------------------------------------------------------------
+// Config defaulting and validation
+// ---------------------------------------------------------------------------------------
+
+/**
+ * A raw `scheduler_config.json` as parsed (any subset of keys, unknown keys allowed);
+ * every class validates the values it uses, with errors naming class, key and choices.
+ */
+export type RawSchedulerConfig = { readonly [key: string]: unknown };
+
+/**
+ * Fills a class's `__init__` defaults the way diffusers' `register_to_config` does.
+ * A key that is missing, or `null` where the default is not `null`, takes the default
+ * (JSON has no way to spell "use the default" except leaving the key out; a `null`
+ * `timestep_spacing` would crash diffusers instead). Keys the class does not know are
+ * kept, as diffusers keeps them in `config` for `from_config` hand-overs.
+ */
+export function withDefaults<D extends Record<string, unknown>>(
+  className: string,
+  raw: RawSchedulerConfig | undefined,
+  defaults: D,
+): SchedulerConfig & Record<keyof D, unknown> {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(raw ?? {})) {
+    if (value === undefined) continue;
+    if (value === null && key in defaults && defaults[key] !== null) continue;
+    out[key] = value;
+  }
+  out._class_name = className;
+  return out as SchedulerConfig & Record<keyof D, unknown>;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value);
+}
+
+export function expectOneOf<T extends string>(
+  className: string,
+  key: string,
+  value: unknown,
+  allowed: readonly T[],
+): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(
+    `${className}: config.${key} ${describe(value)} is not supported (expected one of ${allowed
+      .map((a) => `"${a}"`)
+      .join(', ')})`,
+  );
+}
+
+export function expectBoolean(className: string, key: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new Error(`${className}: config.${key} must be true or false, got ${describe(value)}`);
+}
+
+export function expectNumber(
+  className: string,
+  key: string,
+  value: unknown,
+  opts: { integer?: boolean; min?: number; minExclusive?: number } = {},
+): number {
+  const ok =
+    typeof value === 'number' &&
+    !Number.isNaN(value) &&
+    (!opts.integer || Number.isInteger(value)) &&
+    (opts.min === undefined || value >= opts.min) &&
+    (opts.minExclusive === undefined || value > opts.minExclusive);
+  if (ok) return value as number;
+  const what = [
+    opts.integer ? 'an integer' : 'a number',
+    opts.min !== undefined ? `>= ${opts.min}` : '',
+    opts.minExclusive !== undefined ? `> ${opts.minExclusive}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  throw new Error(`${className}: config.${key} must be ${what}, got ${describe(value)}`);
+}
+
+/** `thresholding` (Imagen's dynamic thresholding) is for pixel-space models; not ported. */
+export function rejectThresholding(className: string, config: Record<string, unknown>): void {
+  if (config.thresholding === true) {
+    throw new Error(
+      `${className}: config.thresholding=true (dynamic thresholding) is not supported; it is meant for pixel-space models, not latent diffusion`,
+    );
+  }
+}
+
+export function checkInferenceSteps(className: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`${className}.setTimesteps: numInferenceSteps must be a positive integer, got ${n}`);
+  }
+}
+
+export function checkSameLength(className: string, a: Float32Array, b: Float32Array): void {
+  if (a.length !== b.length) {
+    throw new Error(`${className}.step: modelOutput has ${a.length} elements but sample has ${b.length}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Betas and alphas_cumprod
+// ---------------------------------------------------------------------------------------
+
+export const BETA_SCHEDULES = ['linear', 'scaled_linear', 'squaredcos_cap_v2'] as const;
+export type BetaSchedule = (typeof BETA_SCHEDULES)[number] | 'sigmoid';
+
+/** `torch.linspace(start, end, steps, dtype=torch.float32)` (ATen's two-sided CPU kernel). */
+export function torchLinspaceF32(start: number, end: number, steps: number): Float64Array {
+  const out = new Float64Array(steps);
+  if (steps === 1) {
+    out[0] = f32(start);
+    return out;
+  }
+  const a = f32(start);
+  const b = f32(end);
+  const step = f32(f32(b - a) / (steps - 1));
+  const halfway = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) {
+    out[i] = i < halfway ? f32(a + f32(step * i)) : f32(b - f32(step * (steps - 1 - i)));
+  }
+  return out;
+}
+
+/** diffusers' `betas_for_alpha_bar` (cosine), used for `squaredcos_cap_v2`. */
+export function betasForAlphaBar(numDiffusionTimesteps: number, maxBeta = 0.999): Float64Array {
+  const alphaBar = (t: number) => Math.cos(((t + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
+  const out = new Float64Array(numDiffusionTimesteps);
+  for (let i = 0; i < numDiffusionTimesteps; i++) {
+    const t1 = i / numDiffusionTimesteps;
+    const t2 = (i + 1) / numDiffusionTimesteps;
+    out[i] = f32(Math.min(1 - alphaBar(t2) / alphaBar(t1), maxBeta));
+  }
+  return out;
+}
+
+/** diffusers' `rescale_zero_terminal_snr` (Lin et al. 2023, Algorithm 1). */
+export function rescaleZeroTerminalSnr(betas: Float64Array): Float64Array {
+  const n = betas.length;
+  const sqrtBar = new Float64Array(n);
+  let acc = 1;
+  for (let i = 0; i < n; i++) {
+    acc *= 1 - betas[i];
+    sqrtBar[i] = Math.sqrt(acc);
+  }
+  const first = sqrtBar[0];
+  const last = sqrtBar[n - 1];
+  const bar = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = ((sqrtBar[i] - last) * first) / (first - last);
+    bar[i] = s * s;
+  }
+  const out = new Float64Array(n);
+  out[0] = f32(1 - bar[0]);
+  for (let i = 1; i < n; i++) out[i] = f32(1 - bar[i] / bar[i - 1]);
+  return out;
+}
+
+/**
+ * The beta table of a config, as each class's `__init__` builds it.
+ * `allowSigmoid`: only DDPMScheduler knows `beta_schedule="sigmoid"`.
+ */
+export function makeBetas(
+  className: string,
+  config: {
+    num_train_timesteps: number;
+    beta_start: number;
+    beta_end: number;
+    beta_schedule: unknown;
+    trained_betas?: unknown;
+  },
+  allowSigmoid = false,
+): Float64Array {
+  const T = config.num_train_timesteps;
+  if (config.trained_betas != null) {
+    const tb = config.trained_betas;
+    if (!Array.isArray(tb) || tb.some((b) => typeof b !== 'number')) {
+      throw new Error(`${className}: config.trained_betas must be an array of numbers or null`);
+    }
+    // diffusers uses trained_betas as given, even if its length differs from num_train_timesteps
+    return Float64Array.from(tb as number[], (b) => f32(b));
+  }
+  const allowed: readonly string[] = allowSigmoid ? [...BETA_SCHEDULES, 'sigmoid'] : BETA_SCHEDULES;
+  const schedule = expectOneOf(className, 'beta_schedule', config.beta_schedule, allowed);
+  switch (schedule) {
+    case 'linear':
+      return torchLinspaceF32(config.beta_start, config.beta_end, T);
+    case 'scaled_linear': {
+      const x = torchLinspaceF32(Math.sqrt(config.beta_start), Math.sqrt(config.beta_end), T);
+      return x.map((v) => f32(v * v));
+    }
+    case 'squaredcos_cap_v2':
+      return betasForAlphaBar(T);
+    default: {
+      // 'sigmoid' (DDPM only): torch.sigmoid(linspace(-6, 6)) * (end - start) + start
+      const x = torchLinspaceF32(-6, 6, T);
+      return x.map((v) => f32(f32(1 / (1 + Math.exp(-v))) * (config.beta_end - config.beta_start) + config.beta_start));
+    }
+  }
+}
+
+/** `torch.cumprod(1 - betas)`: float32 alphas, product accumulated in double as ATen does on CPU. */
+export function alphasCumprodOf(betas: Float64Array): Float64Array {
+  const out = new Float64Array(betas.length);
+  let acc = 1;
+  for (let i = 0; i < betas.length; i++) {
+    acc *= f32(1 - betas[i]);
+    out[i] = f32(acc);
+  }
+  return out;
+}
+
+/** ᾱ_t for an integer timestep, with an error instead of torch's IndexError. */
+export function alphaProdAt(className: string, alphasCumprod: Float64Array, t: number): number {
+  if (!Number.isInteger(t) || t < 0 || t >= alphasCumprod.length) {
+    throw new Error(
+      `${className}: timestep ${t} is not an integer in [0, ${alphasCumprod.length - 1}] (num_train_timesteps ${alphasCumprod.length})`,
+    );
+  }
+  return alphasCumprod[t];
+}
+
+/** `((1 - ᾱ) / ᾱ) ** 0.5` in float32 torch ops, ascending in t (index = train timestep). */
+export function sigmasFromAlphasCumprod(alphasCumprod: Float64Array): Float64Array {
+  return alphasCumprod.map((a) => f32(Math.sqrt(f32(f32(1 - a) / a))));
+}
+
+// ---------------------------------------------------------------------------------------
+// numpy helpers (float64), with numpy's exact semantics where it matters
+// ---------------------------------------------------------------------------------------
+
+/** `np.round`: round half to even. */
+export function roundHalfEven(x: number): number {
+  if (Math.abs(x % 1) === 0.5) return 2 * Math.round(x / 2);
+  return Math.round(x);
+}
+
+/** `np.arange(start, stop, step)` for float arguments (numpy fills `start + i*delta`). */
+export function npArange(start: number, stop: number, step: number): number[] {
+  const len = Math.ceil((stop - start) / step);
+  if (!(len > 0)) return [];
+  const out = [start];
+  if (len > 1) out.push(start + step);
+  const delta = start + step - start; // numpy recomputes the step from the first two values
+  for (let i = 2; i < len; i++) out.push(start + i * delta);
+  return out;
+}
+
+/** `np.arange(0, n)` (integers). */
+export function range(n: number): number[] {
+  return Array.from({ length: Math.max(0, n) }, (_, i) => i);
+}
+
+/** `np.linspace(start, stop, num, endpoint)` in float64. */
+export function npLinspace(start: number, stop: number, num: number, endpoint = true): number[] {
+  const div = endpoint ? num - 1 : num;
+  const delta = stop - start;
+  const out: number[] = [];
+  const step = div > 0 ? delta / div : NaN;
+  for (let i = 0; i < num; i++) {
+    if (div > 0) out.push(step === 0 ? (i / div) * delta + start : i * step + start);
+    else out.push(i * delta + start);
+  }
+  if (endpoint && num > 1) out[num - 1] = stop;
+  return out;
+}
+
+/** `np.interp(x, xp, fp)` for increasing `xp` (returns float64). */
+export function npInterp(x: number, xp: ArrayLike<number>, fp: ArrayLike<number>): number {
+  const n = xp.length;
+  if (x <= xp[0]) return fp[0];
+  if (x >= xp[n - 1]) return fp[n - 1];
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xp[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  const slope = (fp[lo + 1] - fp[lo]) / (xp[lo + 1] - xp[lo]);
+  return slope * (x - xp[lo]) + fp[lo];
+}
+
+// ---------------------------------------------------------------------------------------
+// Timestep spacing, per class family (Table 2 of "Common Diffusion Noise Schedules and
+// Sample Steps are Flawed"; each diffusers class spells it slightly differently)
+// ---------------------------------------------------------------------------------------
+
+export const TIMESTEP_SPACINGS = ['leading', 'trailing', 'linspace'] as const;
+export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
+
+/**
+ * DDIMScheduler / DDPMScheduler `set_timesteps` (int64, descending).
+ * leading: `arange(n) * (T // n) + steps_offset`; trailing: `round(arange(T, 0, -T/n)) - 1`;
+ * linspace: `round(linspace(0, T-1, n))` (no steps_offset).
+ */
+export function discreteTimesteps(spacing: TimestepSpacing, T: number, n: number, stepsOffset: number): number[] {
+  switch (spacing) {
+    case 'linspace':
+      return npLinspace(0, T - 1, n).map(roundHalfEven).reverse();
+    case 'leading': {
+      const stepRatio = Math.floor(T / n);
+      return range(n)
+        .map((i) => i * stepRatio + stepsOffset)
+        .reverse();
+    }
+    case 'trailing':
+      return npArange(T, 0, -T / n).map((v) => Math.trunc(roundHalfEven(v)) - 1);
+  }
+}
+
+/** PNDMScheduler's `_timesteps` (ascending, before the PLMS/PRK arrangement). */
+export function pndmBaseTimesteps(spacing: TimestepSpacing, T: number, n: number, stepsOffset: number): number[] {
+  switch (spacing) {
+    case 'linspace':
+      return npLinspace(0, T - 1, n).map(roundHalfEven);
+    case 'leading': {
+      const stepRatio = Math.floor(T / n);
+      return range(n).map((i) => i * stepRatio + stepsOffset);
+    }
+    case 'trailing':
+      return npArange(T, 0, -T / n)
+        .map((v) => Math.trunc(roundHalfEven(v)) - 1)
+        .reverse();
+  }
+}
+
+/**
+ * EulerDiscrete / EulerAncestralDiscrete `set_timesteps` (float32, descending).
+ * linspace keeps fractional values (946.42108 second of 20 steps), as diffusers does.
+ */
+export function eulerTimesteps(spacing: TimestepSpacing, T: number, n: number, stepsOffset: number): number[] {
+  switch (spacing) {
+    case 'linspace':
+      return npLinspace(0, T - 1, n).map(f32).reverse();
+    case 'leading': {
+      const stepRatio = Math.floor(T / n);
+      return range(n)
+        .map((i) => f32(i * stepRatio) + stepsOffset)
+        .reverse();
+    }
+    case 'trailing':
+      return npArange(T, 0, -T / n).map((v) => f32(roundHalfEven(v)) - 1);
+  }
+}
+
+/**
+ * DPMSolverMultistep `set_timesteps` before sigma conversion (int64, descending).
+ * `lastTimestep` is T unless `lambda_min_clipped` cuts the schedule.
+ * leading/linspace make n+1 points and drop the last (t = 0 side).
+ */
+export function dpmTimesteps(
+  spacing: TimestepSpacing,
+  T: number,
+  lastTimestep: number,
+  n: number,
+  stepsOffset: number,
+): number[] {
+  switch (spacing) {
+    case 'linspace':
+      return npLinspace(0, lastTimestep - 1, n + 1)
+        .map(roundHalfEven)
+        .reverse()
+        .slice(0, -1);
+    case 'leading': {
+      const stepRatio = Math.floor(lastTimestep / (n + 1));
+      return range(n + 1)
+        .map((i) => i * stepRatio)
+        .reverse()
+        .slice(0, -1)
+        .map((t) => t + stepsOffset);
+    }
+    case 'trailing':
+      return npArange(lastTimestep, 0, -T / n).map((v) => Math.trunc(roundHalfEven(v)) - 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sigma-space helpers (Euler, DPM-Solver)
+// ---------------------------------------------------------------------------------------
+
+/** Karras et al. (2022) eq. 5 with rho = 7, as `_convert_to_karras` (float64). */
+export function karrasSigmas(sigmaMin: number, sigmaMax: number, n: number, rho = 7): number[] {
+  const minInvRho = sigmaMin ** (1 / rho);
+  const maxInvRho = sigmaMax ** (1 / rho);
+  return npLinspace(0, 1, n).map((r) => (maxInvRho + r * (minInvRho - maxInvRho)) ** rho);
+}
+
+/** Lu et al. (DPM-Solver++) uniform-lambda schedule, as `_convert_to_lu` (rho = 1). */
+export function luLambdas(lambdaMin: number, lambdaMax: number, n: number): number[] {
+  return npLinspace(0, 1, n).map((r) => lambdaMax + r * (lambdaMin - lambdaMax));
+}
+
+/**
+ * `_sigma_to_t`: fractional train timestep of a sigma by linear interpolation in
+ * log-sigma. `logSigmas` is ascending (float32 values, as `np.log` of a float32 array).
+ */
+export function sigmaToT(sigma: number, logSigmas: ArrayLike<number>): number {
+  const logSigma = Math.log(Math.max(sigma, 1e-10));
+  const n = logSigmas.length;
+  // cumsum(dists >= 0).argmax(): the last index whose log-sigma is <= log_sigma (0 if none)
+  let lowIdx = 0;
+  for (let i = 0; i < n; i++) if (logSigma - logSigmas[i] >= 0) lowIdx = i;
+  lowIdx = Math.min(lowIdx, n - 2);
+  const highIdx = lowIdx + 1;
+  const low = logSigmas[lowIdx];
+  const high = logSigmas[highIdx];
+  // `low - high` is a float32 subtraction in numpy (both operands float32)
+  let w = (low - logSigma) / f32(low - high);
+  w = Math.min(Math.max(w, 0), 1);
+  return (1 - w) * lowIdx + w * highIdx;
+}
+
+/**
+ * `index_for_timestep`: the position of `timestep` in the schedule. When it occurs twice
+ * (img2img starting mid-schedule) diffusers takes the second occurrence so that no sigma
+ * is skipped. DPM-Solver falls back to the last index when absent; the others raise.
+ * `float32`: compare as torch compares a float32 schedule with a Python float.
+ */
+export function indexForTimestep(
+  className: string,
+  timesteps: readonly number[],
+  timestep: number,
+  opts: { fallbackToLast?: boolean; float32?: boolean } = {},
+): number {
+  const key = opts.float32 ? f32(timestep) : timestep;
+  const hits: number[] = [];
+  for (let i = 0; i < timesteps.length && hits.length < 2; i++) {
+    if (timesteps[i] === key) hits.push(i);
+  }
+  if (hits.length === 0) {
+    if (opts.fallbackToLast) return timesteps.length - 1;
+    throw new Error(
+      `${className}: timestep ${timestep} is not in the schedule; pass one of scheduler.timesteps (call setTimesteps first)`,
+    );
+  }
+  return hits.length > 1 ? hits[1] : hits[0];
+}
+
+// ---------------------------------------------------------------------------------------
+// Noise and prediction helpers
+// ---------------------------------------------------------------------------------------
+
+export const PREDICTION_TYPES = ['epsilon', 'v_prediction', 'sample'] as const;
+export type PredictionType = (typeof PREDICTION_TYPES)[number];
+
+/** One draw of `randn_tensor(model_output.shape, generator)`. */
+export function drawNoise(className: string, source: NoiseSource | undefined, n: number): Float32Array {
+  if (!source) {
+    throw new Error(`${className}.step: this step draws noise; pass a NoiseSource as the 4th argument`);
+  }
+  const z = source.randn(n);
+  if (z.length !== n) throw new Error(`${className}.step: NoiseSource.randn(${n}) returned ${z.length} values`);
+  return z;
+}
+
+/** img2img for ᾱ-parameterised schedulers: sqrt(ᾱ_t)·x0 + sqrt(1−ᾱ_t)·ε. */
+export function addNoiseVp(original: Float32Array, noise: Float32Array, alphaProd: number): Float32Array {
+  if (original.length !== noise.length) {
+    throw new Error(`addNoise: original has ${original.length} elements but noise has ${noise.length}`);
+  }
+  const a = Math.sqrt(alphaProd);
+  const b = Math.sqrt(1 - alphaProd);
+  const out = new Float32Array(original.length);
+  for (let i = 0; i < out.length; i++) out[i] = a * original[i] + b * noise[i];
+  return out;
+}

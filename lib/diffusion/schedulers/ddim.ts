@@ -1,0 +1,183 @@
+/**
+ * DDIMScheduler (Song et al. 2020), transcribed from diffusers 0.27.2 `scheduling_ddim.py`.
+ * `eta` is a `step` keyword in diffusers (the pipelines pass `eta=0.0` unless asked);
+ * here it is a constructor option / public field because `step` has a fixed signature.
+ */
+import type { NoiseSource } from '../../random/noise-source';
+import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import {
+  PREDICTION_TYPES,
+  TIMESTEP_SPACINGS,
+  addNoiseVp,
+  alphaProdAt,
+  alphasCumprodOf,
+  checkInferenceSteps,
+  checkSameLength,
+  discreteTimesteps,
+  drawNoise,
+  expectBoolean,
+  expectNumber,
+  expectOneOf,
+  makeBetas,
+  range,
+  rejectThresholding,
+  rescaleZeroTerminalSnr,
+  withDefaults,
+  type PredictionType,
+  type RawSchedulerConfig,
+  type TimestepSpacing,
+} from './common';
+
+const CLASS = 'DDIMScheduler';
+
+/** `DDIMScheduler.__init__` defaults in diffusers 0.27.2. */
+export const DDIM_DEFAULTS = {
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  trained_betas: null,
+  clip_sample: true,
+  set_alpha_to_one: true,
+  steps_offset: 0,
+  prediction_type: 'epsilon',
+  thresholding: false,
+  dynamic_thresholding_ratio: 0.995,
+  clip_sample_range: 1.0,
+  sample_max_value: 1.0,
+  timestep_spacing: 'leading',
+  rescale_betas_zero_snr: false,
+} as const;
+
+export interface DDIMOptions {
+  /** η of the DDIM paper: 0 is deterministic DDIM, 1 is DDPM-like. Default 0. */
+  eta?: number;
+  /** diffusers' `use_clipped_model_output`: recompute ε from the clipped x0. Default false. */
+  useClippedModelOutput?: boolean;
+}
+
+export class DDIMScheduler implements Scheduler {
+  readonly name = CLASS;
+  readonly order = 1;
+  readonly initNoiseSigma = 1.0;
+  readonly config: Readonly<SchedulerConfig>;
+  eta: number;
+  useClippedModelOutput: boolean;
+
+  private readonly T: number;
+  private readonly spacing: TimestepSpacing;
+  private readonly stepsOffset: number;
+  private readonly predictionType: PredictionType;
+  private readonly clipSample: boolean;
+  private readonly clipSampleRange: number;
+  readonly alphasCumprod: Float64Array;
+  private readonly finalAlphaCumprod: number;
+  private numInferenceSteps: number | null = null;
+  private _timesteps: number[];
+
+  constructor(config: RawSchedulerConfig = {}, options: DDIMOptions = {}) {
+    const c = withDefaults(CLASS, config, DDIM_DEFAULTS);
+    this.config = c;
+    this.T = expectNumber(CLASS, 'num_train_timesteps', c.num_train_timesteps, { integer: true, min: 1 });
+    expectNumber(CLASS, 'beta_start', c.beta_start);
+    expectNumber(CLASS, 'beta_end', c.beta_end);
+    this.spacing = expectOneOf(CLASS, 'timestep_spacing', c.timestep_spacing, TIMESTEP_SPACINGS);
+    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true });
+    this.predictionType = expectOneOf(CLASS, 'prediction_type', c.prediction_type, PREDICTION_TYPES);
+    this.clipSample = expectBoolean(CLASS, 'clip_sample', c.clip_sample);
+    this.clipSampleRange = expectNumber(CLASS, 'clip_sample_range', c.clip_sample_range);
+    rejectThresholding(CLASS, c);
+
+    let betas = makeBetas(CLASS, c);
+    if (expectBoolean(CLASS, 'rescale_betas_zero_snr', c.rescale_betas_zero_snr)) betas = rescaleZeroTerminalSnr(betas);
+    this.alphasCumprod = alphasCumprodOf(betas);
+    // At the last step there is no previous ᾱ: SD uses ᾱ_0 (set_alpha_to_one=false), DDIM's paper 1.
+    this.finalAlphaCumprod = expectBoolean(CLASS, 'set_alpha_to_one', c.set_alpha_to_one) ? 1.0 : this.alphasCumprod[0];
+    this._timesteps = range(this.T).reverse();
+
+    this.eta = options.eta ?? 0;
+    this.useClippedModelOutput = options.useClippedModelOutput ?? false;
+  }
+
+  get timesteps(): readonly number[] {
+    return this._timesteps;
+  }
+
+  setTimesteps(numInferenceSteps: number): void {
+    checkInferenceSteps(CLASS, numInferenceSteps);
+    if (numInferenceSteps > this.T) {
+      throw new Error(
+        `${CLASS}.setTimesteps: numInferenceSteps ${numInferenceSteps} cannot be larger than num_train_timesteps ${this.T}`,
+      );
+    }
+    this.numInferenceSteps = numInferenceSteps;
+    this._timesteps = discreteTimesteps(this.spacing, this.T, numInferenceSteps, this.stepsOffset);
+  }
+
+  scaleModelInput(sample: Float32Array): Float32Array {
+    return sample;
+  }
+
+  /** σ_t² of eq. (16) without η. */
+  private variance(timestep: number, prevTimestep: number): number {
+    const alphaProdT = alphaProdAt(CLASS, this.alphasCumprod, timestep);
+    const alphaProdTPrev = prevTimestep >= 0 ? alphaProdAt(CLASS, this.alphasCumprod, prevTimestep) : this.finalAlphaCumprod;
+    const betaProdT = 1 - alphaProdT;
+    const betaProdTPrev = 1 - alphaProdTPrev;
+    return (betaProdTPrev / betaProdT) * (1 - alphaProdT / alphaProdTPrev);
+  }
+
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+    if (this.numInferenceSteps === null) {
+      throw new Error(`${CLASS}.step: call setTimesteps before step`);
+    }
+    checkSameLength(CLASS, modelOutput, sample);
+    // diffusers assumes even spacing for the previous timestep, whatever timestep_spacing is
+    const prevTimestep = timestep - Math.floor(this.T / this.numInferenceSteps);
+    const alphaProdT = alphaProdAt(CLASS, this.alphasCumprod, timestep);
+    const alphaProdTPrev = prevTimestep >= 0 ? alphaProdAt(CLASS, this.alphasCumprod, prevTimestep) : this.finalAlphaCumprod;
+    const betaProdT = 1 - alphaProdT;
+    const sqrtA = Math.sqrt(alphaProdT);
+    const sqrtB = Math.sqrt(betaProdT);
+
+    const variance = this.variance(timestep, prevTimestep);
+    const stdDevT = this.eta * Math.sqrt(variance);
+    const dirCoeff = Math.sqrt(1 - alphaProdTPrev - stdDevT * stdDevT);
+    const sqrtAPrev = Math.sqrt(alphaProdTPrev);
+    const lo = -this.clipSampleRange;
+    const hi = this.clipSampleRange;
+
+    const n = sample.length;
+    const predOriginal = new Float32Array(n);
+    const prev = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = sample[i];
+      const m = modelOutput[i];
+      let x0: number;
+      let eps: number;
+      if (this.predictionType === 'epsilon') {
+        x0 = (x - sqrtB * m) / sqrtA;
+        eps = m;
+      } else if (this.predictionType === 'sample') {
+        x0 = m;
+        eps = (x - sqrtA * x0) / sqrtB;
+      } else {
+        x0 = sqrtA * x - sqrtB * m;
+        eps = sqrtA * m + sqrtB * x;
+      }
+      if (this.clipSample) x0 = Math.min(Math.max(x0, lo), hi);
+      if (this.useClippedModelOutput) eps = (x - sqrtA * x0) / sqrtB;
+      predOriginal[i] = x0;
+      prev[i] = sqrtAPrev * x0 + dirCoeff * eps;
+    }
+    if (this.eta > 0) {
+      const z = drawNoise(CLASS, noise, n);
+      for (let i = 0; i < n; i++) prev[i] += stdDevT * z[i];
+    }
+    return { prevSample: prev, predOriginalSample: predOriginal };
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    return addNoiseVp(original, noise, alphaProdAt(CLASS, this.alphasCumprod, timestep));
+  }
+}

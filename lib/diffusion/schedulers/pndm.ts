@@ -1,0 +1,232 @@
+/**
+ * PNDMScheduler (Liu et al. 2022), transcribed from diffusers 0.27.2 `scheduling_pndm.py`.
+ * With `skip_prk_steps: true` (every SD 1.x Hub config) this is PLMS: a linear multistep
+ * method on ε whose first step is repeated (the schedule holds the second timestep
+ * twice) to get a 2nd-order start. With `skip_prk_steps: false` the first three
+ * timesteps are warmed up with Runge–Kutta (4 model calls each, 12 PRK entries).
+ */
+import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import {
+  TIMESTEP_SPACINGS,
+  addNoiseVp,
+  alphaProdAt,
+  alphasCumprodOf,
+  checkInferenceSteps,
+  checkSameLength,
+  expectBoolean,
+  expectNumber,
+  expectOneOf,
+  makeBetas,
+  pndmBaseTimesteps,
+  withDefaults,
+  type RawSchedulerConfig,
+  type TimestepSpacing,
+} from './common';
+
+const CLASS = 'PNDMScheduler';
+
+/** `PNDMScheduler.__init__` defaults in diffusers 0.27.2 (no rescale_betas_zero_snr there). */
+export const PNDM_DEFAULTS = {
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  trained_betas: null,
+  skip_prk_steps: false,
+  set_alpha_to_one: false,
+  prediction_type: 'epsilon',
+  timestep_spacing: 'leading',
+  steps_offset: 0,
+} as const;
+
+const PNDM_ORDER = 4;
+
+export class PNDMScheduler implements Scheduler {
+  readonly name = CLASS;
+  readonly order = 1;
+  readonly initNoiseSigma = 1.0;
+  readonly config: Readonly<SchedulerConfig>;
+
+  private readonly T: number;
+  private readonly spacing: TimestepSpacing;
+  private readonly stepsOffset: number;
+  private readonly skipPrkSteps: boolean;
+  private readonly predictionType: 'epsilon' | 'v_prediction';
+  readonly alphasCumprod: Float64Array;
+  private readonly finalAlphaCumprod: number;
+
+  private numInferenceSteps: number | null = null;
+  private prkTimesteps: number[] = [];
+  private plmsTimesteps: number[] = [];
+  private _timesteps: number[] = [];
+  // multistep state, reset by setTimesteps
+  private ets: Float32Array[] = [];
+  private counter = 0;
+  private curSample: Float32Array | null = null;
+  /** Running RK4 combination; diffusers starts it as the scalar 0. */
+  private curModelOutput: Float64Array | null = null;
+
+  constructor(config: RawSchedulerConfig = {}) {
+    const c = withDefaults(CLASS, config, PNDM_DEFAULTS);
+    this.config = c;
+    this.T = expectNumber(CLASS, 'num_train_timesteps', c.num_train_timesteps, { integer: true, min: 1 });
+    expectNumber(CLASS, 'beta_start', c.beta_start);
+    expectNumber(CLASS, 'beta_end', c.beta_end);
+    this.spacing = expectOneOf(CLASS, 'timestep_spacing', c.timestep_spacing, TIMESTEP_SPACINGS);
+    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true });
+    this.skipPrkSteps = expectBoolean(CLASS, 'skip_prk_steps', c.skip_prk_steps);
+    // PNDM has no x0-prediction branch in diffusers
+    this.predictionType = expectOneOf(CLASS, 'prediction_type', c.prediction_type, ['epsilon', 'v_prediction'] as const);
+    this.alphasCumprod = alphasCumprodOf(makeBetas(CLASS, c));
+    this.finalAlphaCumprod = expectBoolean(CLASS, 'set_alpha_to_one', c.set_alpha_to_one) ? 1.0 : this.alphasCumprod[0];
+  }
+
+  get timesteps(): readonly number[] {
+    return this._timesteps;
+  }
+
+  setTimesteps(numInferenceSteps: number): void {
+    checkInferenceSteps(CLASS, numInferenceSteps);
+    const n = numInferenceSteps;
+    const base = pndmBaseTimesteps(this.spacing, this.T, n, this.stepsOffset); // ascending
+    if (this.skipPrkSteps) {
+      // concat([ts[:-1], ts[-2:-1], ts[-1:]])[::-1]: the second-to-last entry is repeated
+      this.prkTimesteps = [];
+      this.plmsTimesteps = [...base.slice(0, -1), ...base.slice(-2, -1), ...base.slice(-1)].reverse();
+    } else {
+      if (base.length < PNDM_ORDER) {
+        // numpy would fail to broadcast `ts[-4:].repeat(2) + tile([0, half], 4)` here
+        throw new Error(`${CLASS}.setTimesteps: PRK warm-up (skip_prk_steps=false) needs at least ${PNDM_ORDER} steps, got ${n}`);
+      }
+      const half = Math.floor(Math.floor(this.T / n) / 2);
+      const prk: number[] = [];
+      for (const t of base.slice(-PNDM_ORDER)) prk.push(t, t + half);
+      // prk[:-1].repeat(2)[1:-1][::-1]
+      const repeated = prk.slice(0, -1).flatMap((t) => [t, t]);
+      this.prkTimesteps = repeated.slice(1, -1).reverse();
+      this.plmsTimesteps = base.slice(0, -3).reverse();
+    }
+    this.numInferenceSteps = n;
+    this._timesteps = [...this.prkTimesteps, ...this.plmsTimesteps];
+    this.ets = [];
+    this.counter = 0;
+    this.curSample = null;
+    this.curModelOutput = null;
+  }
+
+  scaleModelInput(sample: Float32Array): Float32Array {
+    return sample;
+  }
+
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array): SchedulerStepOutput {
+    if (this.numInferenceSteps === null) {
+      throw new Error(`${CLASS}.step: call setTimesteps before step`);
+    }
+    checkSameLength(CLASS, modelOutput, sample);
+    const prev =
+      this.counter < this.prkTimesteps.length && !this.skipPrkSteps
+        ? this.stepPrk(modelOutput, timestep, sample)
+        : this.stepPlms(modelOutput, timestep, sample);
+    return { prevSample: prev, predOriginalSample: null };
+  }
+
+  /** Runge–Kutta warm-up: four calls per PRK step, combined with weights 1/6, 1/3, 1/3, 1/6. */
+  private stepPrk(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+    const n = this.numInferenceSteps as number;
+    const diffToPrev = this.counter % 2 ? 0 : Math.floor(Math.floor(this.T / n) / 2);
+    const prevTimestep = timestep - diffToPrev;
+    const t = this.prkTimesteps[Math.floor(this.counter / 4) * 4];
+    let eps: ArrayLike<number> = modelOutput;
+    const phase = this.counter % 4;
+    if (phase === 0) {
+      this.curModelOutput = accumulate(this.curModelOutput, modelOutput, 1 / 6);
+      this.ets.push(modelOutput);
+      this.curSample = sample;
+    } else if (phase === 1 || phase === 2) {
+      this.curModelOutput = accumulate(this.curModelOutput, modelOutput, 1 / 3);
+    } else {
+      eps = accumulate(this.curModelOutput, modelOutput, 1 / 6);
+      this.curModelOutput = null;
+    }
+    const curSample = this.curSample ?? sample;
+    const prev = this.prevSample(curSample, t, prevTimestep, eps);
+    this.counter += 1;
+    return prev;
+  }
+
+  /** Linear multistep (Adams–Bashforth) on ε, orders 1 → 4 as history accumulates. */
+  private stepPlms(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+    if (!this.skipPrkSteps && this.ets.length < 3) {
+      throw new Error(`${CLASS}.step: PLMS steps can only run after the 12 PRK warm-up steps (skip_prk_steps=false)`);
+    }
+    const ratio = Math.floor(this.T / (this.numInferenceSteps as number));
+    let t = timestep;
+    let prevTimestep = timestep - ratio;
+    if (this.counter !== 1) {
+      this.ets = this.ets.slice(-3);
+      this.ets.push(modelOutput);
+    } else {
+      // the repeated timestep: redo the first step from the first sample, with averaged ε
+      prevTimestep = timestep;
+      t = timestep + ratio;
+    }
+
+    const ets = this.ets;
+    const k = ets.length;
+    const len = modelOutput.length;
+    const eps = new Float64Array(len);
+    let x = sample;
+    if (k === 1 && this.counter === 0) {
+      eps.set(modelOutput);
+      this.curSample = sample;
+    } else if (k === 1 && this.counter === 1) {
+      const e1 = ets[0];
+      for (let i = 0; i < len; i++) eps[i] = (modelOutput[i] + e1[i]) / 2;
+      x = this.curSample as Float32Array;
+      this.curSample = null;
+    } else if (k === 2) {
+      const [e1, e2] = [ets[1], ets[0]];
+      for (let i = 0; i < len; i++) eps[i] = (3 * e1[i] - e2[i]) / 2;
+    } else if (k === 3) {
+      const [e1, e2, e3] = [ets[2], ets[1], ets[0]];
+      for (let i = 0; i < len; i++) eps[i] = (23 * e1[i] - 16 * e2[i] + 5 * e3[i]) / 12;
+    } else {
+      const [e1, e2, e3, e4] = [ets[k - 1], ets[k - 2], ets[k - 3], ets[k - 4]];
+      for (let i = 0; i < len; i++) eps[i] = (1 / 24) * (55 * e1[i] - 59 * e2[i] + 37 * e3[i] - 9 * e4[i]);
+    }
+    const prev = this.prevSample(x, t, prevTimestep, eps);
+    this.counter += 1;
+    return prev;
+  }
+
+  /** Eq. (9) of the PNDM paper: the transfer x_t → x_{t−δ} given ε. */
+  private prevSample(sample: Float32Array, timestep: number, prevTimestep: number, eps: ArrayLike<number>): Float32Array {
+    const alphaProdT = alphaProdAt(CLASS, this.alphasCumprod, timestep);
+    const alphaProdTPrev = prevTimestep >= 0 ? alphaProdAt(CLASS, this.alphasCumprod, prevTimestep) : this.finalAlphaCumprod;
+    const betaProdT = 1 - alphaProdT;
+    const betaProdTPrev = 1 - alphaProdTPrev;
+    const sqrtA = Math.sqrt(alphaProdT);
+    const sqrtB = Math.sqrt(betaProdT);
+    const sampleCoeff = Math.sqrt(alphaProdTPrev / alphaProdT);
+    const denom = alphaProdT * Math.sqrt(betaProdTPrev) + Math.sqrt(alphaProdT * betaProdT * alphaProdTPrev);
+    const epsCoeff = (alphaProdTPrev - alphaProdT) / denom;
+    const out = new Float32Array(sample.length);
+    for (let i = 0; i < out.length; i++) {
+      // v-prediction is turned into ε first: ε = sqrt(ᾱ)·v + sqrt(1−ᾱ)·x
+      const e = this.predictionType === 'v_prediction' ? sqrtA * eps[i] + sqrtB * sample[i] : eps[i];
+      out[i] = sampleCoeff * sample[i] - epsCoeff * e;
+    }
+    return out;
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
+    return addNoiseVp(original, noise, alphaProdAt(CLASS, this.alphasCumprod, timestep));
+  }
+}
+
+/** acc + w·x, where a null acc is diffusers' scalar 0. */
+function accumulate(acc: Float64Array | null, x: Float32Array, w: number): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = (acc ? acc[i] : 0) + w * x[i];
+  return out;
+}
