@@ -29,15 +29,9 @@ export default defineConfig({
     timeout: 60_000,
   },
   projects: [
-    {
-      name: 'webgpu',
-      testIgnore: /no-webgpu\.spec\.ts/,
-      use: { launchOptions: { executablePath, args: [...quietFlags, '--enable-unsafe-webgpu'] } },
-    },
-    {
-      name: 'no-webgpu',
-      testMatch: /no-webgpu\.spec\.ts/,
-      use: { launchOptions: { executablePath, args: [...quietFlags, '--disable-webgpu'] } },
-    },
+    // Every spec runs twice: on WebGPU (SwiftShader), and in a Chromium without WebGPU,
+    // where asking for webgpu must fall back to wasm and say so.
+    { name: 'webgpu', use: { launchOptions: { executablePath, args: [...quietFlags, '--enable-unsafe-webgpu'] } } },
+    { name: 'no-webgpu', use: { launchOptions: { executablePath, args: [...quietFlags, '--disable-webgpu'] } } },
   ],
 });

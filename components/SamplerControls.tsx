@@ -7,9 +7,15 @@ import { useSettings, type SeedMode } from '@/stores/settings';
 const SIZES = [64, 128, 256, 512, 768];
 const field = 'rounded border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900';
 
+/** "Model default (PLMS)": what 'default' means for the loaded model. */
+function defaultLabel(defaultSampler: string | undefined): string {
+  return defaultSampler ? `Model default (${defaultSampler})` : 'Model default';
+}
+
 export function SamplerControls() {
   const s = useSettings();
   const lastSeed = useRun((r) => r.lastSeed);
+  const defaultSampler = useRun((r) => r.model?.defaultSampler);
   return (
     <div className="grid grid-cols-2 gap-3 text-sm">
       <label className="col-span-2 flex flex-col gap-1">
@@ -56,7 +62,7 @@ export function SamplerControls() {
         <select data-testid="scheduler" value={s.scheduler} onChange={(e) => s.set({ scheduler: e.target.value as SchedulerName })} className={field}>
           {SCHEDULER_NAMES.map((n) => (
             <option key={n} value={n}>
-              {SCHEDULER_LABELS[n]}
+              {n === 'default' ? defaultLabel(defaultSampler) : SCHEDULER_LABELS[n]}
             </option>
           ))}
         </select>

@@ -68,7 +68,10 @@ export function Studio() {
   return (
     <main className="mx-auto flex max-w-6xl flex-col gap-6 p-4 md:p-8">
       <header className="flex items-baseline justify-between">
-        <h1 className="text-2xl font-bold">🏮 Lantern</h1>
+        <h1 className="flex items-center gap-2 text-2xl font-bold">
+          {/* eslint-disable-next-line @next/next/no-img-element */}
+          <img src="/icon.svg" alt="" width={28} height={28} /> Lantern
+        </h1>
         <span className="text-sm text-neutral-500">diffusion in your browser — nothing leaves this device</span>
       </header>
       <div className="grid gap-6 md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">

@@ -7,6 +7,23 @@ import { DiffusionClient } from '@/lib/worker/client';
 import type { GenerateParams } from '@/lib/diffusion/check-inputs';
 import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
+import { useSettings, type Settings } from '@/stores/settings';
+import { isSchedulerName } from '@/lib/diffusion/schedulers';
+import type { ModelInfo } from '@/lib/worker/protocol';
+
+/** A newly loaded model brings its recommended settings (lantern.json) once; later edits stay. */
+function applyRecommended(info: ModelInfo): void {
+  const settings = useSettings.getState();
+  if (settings.defaultsAppliedFor === info.baseUrl) return;
+  const r = info.recommended;
+  const patch: Partial<Settings> = { defaultsAppliedFor: info.baseUrl };
+  if (r.steps !== undefined) patch.steps = r.steps;
+  if (r.guidance !== undefined) patch.guidanceScale = r.guidance;
+  if (r.width !== undefined) patch.width = r.width;
+  if (r.height !== undefined) patch.height = r.height;
+  if (isSchedulerName(r.scheduler)) patch.scheduler = r.scheduler;
+  settings.set(patch);
+}
 
 let client: DiffusionClient | null = null;
 
@@ -35,6 +52,7 @@ export function loadModel(baseUrl: string, backend: BackendPreference): void {
         patch({ loadLabel: `${e.part} ${(e.loaded / 1e6).toFixed(1)}${e.total ? ` / ${(e.total / 1e6).toFixed(1)}` : ''} MB` });
         break;
       case 'model-ready':
+        applyRecommended(e.info);
         patch({ phase: 'ready', model: e.info, message: `model loaded in ${(e.info.loadMs / 1000).toFixed(1)} s` });
         break;
       case 'error':

@@ -1,10 +1,23 @@
 /** Page object for the studio: the e2e specs speak in user actions, not selectors. */
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
 export const FIXTURE_MODEL = '/models/fixtures/tiny-sd/';
 
+/** The backend the app must end up on in this Playwright project (see playwright.config.ts). */
+export function expectedBackend(): 'webgpu' | 'wasm' {
+  return test.info().project.name === 'no-webgpu' ? 'wasm' : 'webgpu';
+}
+
 export class StudioPage {
   constructor(readonly page: Page) {}
+
+  /** Opens the studio asking for WebGPU, and checks which backend the status line names. */
+  async openOnWebGpu() {
+    await this.open({ backend: 'webgpu' });
+    const backend = expectedBackend();
+    await expect(this.backend()).toHaveText(backend);
+    if (backend === 'wasm') await expect(this.page.getByTestId('backend-reason')).toContainText('no WebGPU adapter available: fell back to wasm');
+  }
 
   async open(opts: { backend?: 'webgpu' | 'wasm' | 'auto'; model?: string } = {}) {
     const q = new URLSearchParams({ model: opts.model ?? FIXTURE_MODEL, ...(opts.backend ? { backend: opts.backend } : {}) });
@@ -26,6 +39,24 @@ export class StudioPage {
       await this.page.getByTestId('seed-mode').selectOption('fixed');
       await this.page.getByTestId('seed').fill(String(s.seed));
     }
+  }
+
+  /** Starts recording every progress text the page shows (runs can be faster than polling). */
+  async recordProgress() {
+    await this.page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __progress: string[] }).__progress = seen;
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid="progress-text"]')?.textContent;
+        if (text && seen.at(-1) !== text) seen.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+  }
+
+  /** Step numbers shown so far, in order. */
+  async progressSteps(): Promise<Array<{ step: number; total: number }>> {
+    const seen = await this.page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
+    return seen.map((t) => t.match(/step (\d+)\/(\d+)/)).filter((m) => m !== null).map((m) => ({ step: Number(m[1]), total: Number(m[2]) }));
   }
 
   async generate(via: 'button' | 'keyboard' = 'button') {

@@ -19,6 +19,8 @@ export interface Settings {
   height: number;
   backend: BackendPreference;
   previews: boolean;
+  /** The model whose recommended settings were last applied; a new model applies its own once. */
+  defaultsAppliedFor: string | null;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -34,6 +36,7 @@ export const DEFAULT_SETTINGS: Settings = {
   height: 64,
   backend: 'auto',
   previews: true,
+  defaultsAppliedFor: null,
 };
 
 interface SettingsStore extends Settings {

@@ -11,6 +11,7 @@ import { checkInputs, type GenerateParams } from './check-inputs';
 import { applyGuidance, rescaleGuidance } from './guidance';
 import type { PipelineModels } from './load-pipeline';
 import { createScheduler, schedulerLabel } from './schedulers';
+import { yieldToEventLoop } from './yield';
 
 export class CancelledError extends Error {
   constructor(readonly atStep: number) {
@@ -153,6 +154,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, h
   // 6. Denoising loop
   const unetStepMs: number[] = [];
   for (let i = 0; i < timesteps.length; i++) {
+    await yieldToEventLoop();
     if (hooks.signal?.aborted) throw new CancelledError(i);
     const stepStart = now();
     const t = timesteps[i];

@@ -9,6 +9,8 @@ import { loadPipeline, releasePipeline, type PipelineModels } from '../diffusion
 import { imageToRgba, latentPreviewRgba } from '../tensor/image';
 import { ModelFolderError, type FileSource } from '../models/file-source';
 import { loadModelFolder } from '../models/load-folder';
+import { createScheduler, schedulerLabel } from '../diffusion/schedulers';
+import type { SchedulerConfig } from '../diffusion/schedulers/types';
 import type { BackendPreference, SessionFactory } from '../onnx/types';
 import type { ErrorCode, ModelInfo, WorkerEvent, WorkerRequest } from './protocol';
 
@@ -19,6 +21,14 @@ export interface HandlerDeps {
 }
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+function defaultSamplerLabel(config: SchedulerConfig): string {
+  try {
+    return schedulerLabel(createScheduler('default', config));
+  } catch {
+    return 'unsupported'; // generate() will name the class in its error
+  }
+}
 
 export function errorCode(err: unknown): ErrorCode {
   if (err instanceof ModelFolderError) {
@@ -91,6 +101,7 @@ export class DiffusionWorkerHandler {
       backend: factory.backend,
       backendReason: reason,
       schedulerClass: String(folder.schedulerConfig._class_name ?? 'unknown'),
+      defaultSampler: defaultSamplerLabel(folder.schedulerConfig),
       recommended: folder.lantern?.recommended ?? {},
       maxPromptTokens: models.tokenizer.maxLength - 2,
       loadMs: this.deps.now() - start,

@@ -21,6 +21,8 @@ export interface ModelInfo {
   /** Why this backend (e.g. "no WebGPU adapter available: fell back to wasm"). */
   backendReason: string;
   schedulerClass: string;
+  /** A1111-style label of the folder's own scheduler, e.g. "PLMS". */
+  defaultSampler: string;
   recommended: NonNullable<LanternManifest['recommended']>;
   /** Prompt tokens that fit (model_max_length − BOS − EOS). */
   maxPromptTokens: number;

@@ -19,8 +19,9 @@ function session(label: string, inputs: ModelSession['inputs'], outputs: string[
     outputs: outputs.map((name) => ({ name, type: 'float32', shape: [] })),
     async run(feeds) {
       log.push(label);
-      // Yield like a real async session so cancel messages can interleave.
-      await new Promise((r) => setTimeout(r, 0));
+      // Resolve through microtasks only, like onnxruntime-web's wasm backend: the pipeline
+      // itself must yield to the event loop for a cancel message to get in.
+      await Promise.resolve();
       return fn(feeds);
     },
     async release() {},

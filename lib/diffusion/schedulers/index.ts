@@ -42,7 +42,7 @@ export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
 
 /** Labels as A1111 writes them in its "Sampler:" metadata (PNDM with skip_prk_steps is A1111's PLMS). */
 export const SCHEDULER_LABELS: Readonly<Record<SchedulerName, string>> = {
-  default: "Model's scheduler",
+  default: 'Model default',
   ddim: 'DDIM',
   ddpm: 'DDPM',
   pndm: 'PLMS',

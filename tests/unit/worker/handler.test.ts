@@ -48,6 +48,7 @@ describe('worker handler', () => {
     expect(ready.info.backend).toBe('wasm');
     expect(ready.info.backendReason).toBe('fake (auto)');
     expect(ready.info.maxPromptTokens).toBe(75);
+    expect(ready.info.defaultSampler).toBe('DDIM');
     expect(of(events, 'load-progress').map((e) => e.part)).toEqual(expect.arrayContaining(['text_encoder', 'unet', 'vae_decoder']));
   });
 
@@ -75,19 +76,22 @@ describe('worker handler', () => {
   });
 
   it('cancel stops between steps; a second run while busy is refused', async () => {
-    // Cancel arrives (as a worker message would) right after step 2 is reported.
+    // Cancel arrives as a separate task (like a worker message) once step 2 is reported.
     const { handler, events } = setup({}, (e) => {
       if (e.type === 'progress' && e.step === 2) {
-        void handler.handle({ id: 'g2', type: 'generate', params: PARAMS, previews: false });
-        void handler.handle({ id: 'c', type: 'cancel', target: 'g' });
+        setTimeout(() => {
+          void handler.handle({ id: 'g2', type: 'generate', params: PARAMS, previews: false });
+          void handler.handle({ id: 'c', type: 'cancel', target: 'g' });
+        }, 0);
       }
     });
     await handler.handle({ id: 'a', type: 'load-model', baseUrl: 'models/fixtures/tiny-sd', backend: 'auto' });
     await handler.handle({ id: 'g', type: 'generate', params: { ...PARAMS, steps: 50 }, previews: false });
     const [cancelled] = of(events, 'cancelled');
     expect(cancelled.id).toBe('g');
-    expect(cancelled.atStep).toBe(2);
-    expect(of(events, 'progress')).toHaveLength(2);
+    expect(cancelled.atStep).toBeGreaterThanOrEqual(2);
+    expect(cancelled.atStep).toBeLessThanOrEqual(4);
+    expect(of(events, 'progress')).toHaveLength(cancelled.atStep);
     expect(of(events, 'result')).toHaveLength(0);
     expect(of(events, 'error')).toEqual([expect.objectContaining({ id: 'g2', code: 'busy' })]);
   });
