@@ -1,6 +1,7 @@
 /** Turns a model folder into ready sessions and a tokenizer, one part at a time. */
 import type { ModelFolder } from '../models/load-folder';
 import { readPart } from '../models/load-folder';
+import { ModelFolderError } from '../models/file-source';
 import type { ModelPart } from '../models/manifest';
 import type { ModelSession, SessionFactory } from '../onnx/types';
 import { ClipTokenizer } from '../tokenizer';
@@ -11,6 +12,9 @@ export interface PipelineModels {
   textEncoder: ModelSession;
   unet: ModelSession;
   vaeDecoder: ModelSession;
+  /** Present when the folder has them: img2img and ControlNet. */
+  vaeEncoder?: ModelSession;
+  controlnet?: ModelSession;
   backend: SessionFactory['backend'];
 }
 
@@ -38,7 +42,19 @@ export async function loadPipeline(
     const textEncoder = await open('text_encoder');
     const unet = await open('unet');
     const vaeDecoder = await open('vae_decoder');
-    return { folder, tokenizer, textEncoder, unet, vaeDecoder, backend: factory.backend };
+    // Optional parts: a folder may declare one in model_index.json yet not ship it.
+    const optional = async (part: ModelPart) => {
+      if (!folder.index.parts.includes(part)) return undefined;
+      try {
+        return await open(part);
+      } catch (err) {
+        if (err instanceof ModelFolderError && err.code === 'missing-file') return undefined;
+        throw err;
+      }
+    };
+    const vaeEncoder = await optional('vae_encoder');
+    const controlnet = await optional('controlnet');
+    return { folder, tokenizer, textEncoder, unet, vaeDecoder, vaeEncoder, controlnet, backend: factory.backend };
   } catch (err) {
     await Promise.all(sessions.map((s) => s.release()));
     throw err;
@@ -46,5 +62,6 @@ export async function loadPipeline(
 }
 
 export async function releasePipeline(models: PipelineModels): Promise<void> {
-  await Promise.all([models.textEncoder.release(), models.unet.release(), models.vaeDecoder.release()]);
+  const sessions = [models.textEncoder, models.unet, models.vaeDecoder, models.vaeEncoder, models.controlnet];
+  await Promise.all(sessions.map((s) => s?.release()));
 }

@@ -1,14 +1,16 @@
 /**
- * txt2img, step by step as diffusers' StableDiffusionPipeline.__call__ does it.
+ * txt2img / img2img / ControlNet, step by step as diffusers' StableDiffusion pipelines do it.
  * Pure engine code: sessions arrive through lib/onnx's types, noise through a seeded generator.
  */
 import { TorchGenerator } from '../random/torch-generator';
-import type { Feed, ModelSession } from '../onnx/types';
-import { inputInfo } from '../onnx/types';
+import type { Feed } from '../onnx/types';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
-import { vaeOutputToImage, type FloatImage } from '../tensor/image';
-import { checkInputs, type GenerateParams } from './check-inputs';
+import { resizeRgba, rgbaToTensor, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
+import { checkInputs, CONTROL_DEFAULTS, DEFAULT_STRENGTH, type GenerateParams } from './check-inputs';
+import { ControlNetRunner, controlKeep, unetResidualInputs } from './controlnet';
+import { declaredDim, scalarFeed } from './feeds';
 import { applyGuidance, rescaleGuidance } from './guidance';
+import { encodeImage, getTimesteps } from './img2img';
 import type { PipelineModels } from './load-pipeline';
 import { createScheduler, schedulerLabel } from './schedulers';
 import { yieldToEventLoop } from './yield';
@@ -28,7 +30,7 @@ export interface StepProgress {
   elapsedMs: number;
 }
 
-/** Context handed to the extra-inputs hook (ControlNet residuals plug in here). */
+/** Context handed to the extra-inputs hook. */
 export interface UnetStepContext {
   stepIndex: number;
   timestep: number;
@@ -36,12 +38,20 @@ export interface UnetStepContext {
   textEmbeddings: Tensor;
 }
 
+export interface GenerateImages {
+  /** ControlNet condition (e.g. the sketch), any size: resized to the output size. */
+  control?: RgbaImage;
+  /** img2img init image, any size: resized to the output size. */
+  init?: RgbaImage;
+}
+
 export interface GenerateHooks {
+  images?: GenerateImages;
   onProgress?: (p: StepProgress) => void;
   /** Called after each step with the current estimate of the clean latents. */
   onPreview?: (latents: Tensor, step: number) => void;
   signal?: AbortSignal;
-  /** Extra U-Net feeds per step, e.g. ControlNet residuals (Step 3). */
+  /** Extra U-Net feeds per step, merged over the ControlNet residuals. */
   extraUnetFeeds?: (ctx: UnetStepContext) => Promise<Record<string, Feed>>;
   /** Monotonic clock in ms; injectable for tests. */
   now?: () => number;
@@ -50,29 +60,16 @@ export interface GenerateHooks {
 export interface GenerateResult {
   image: FloatImage;
   latents: Tensor;
+  /** The timesteps actually run (img2img: the tail that strength keeps). */
   timesteps: number[];
   /** What actually sampled, A1111-style ("Euler a", "PLMS"…), also when 'default' was asked. */
   sampler: string;
+  /** Per step: the ControlNet scale applied (empty without ControlNet). */
+  controlScales: number[];
   timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
 }
 
 const VAE_SCALE = 8;
-
-function dimOf(session: ModelSession, input: string, axis: number, fallback: number): number {
-  const d = inputInfo(session, input).shape[axis];
-  return typeof d === 'number' && d > 0 ? d : fallback;
-}
-
-/** Timestep feed in the shape the U-Net declares: scalar, [1] or [B]. */
-function timestepFeed(unet: ModelSession, t: number, batch: number): Feed {
-  const shape = inputInfo(unet, 'timestep').shape;
-  const info = inputInfo(unet, 'timestep');
-  const dims = shape.length === 0 ? [] : [typeof shape[0] === 'number' ? shape[0] : batch];
-  const values = new Array(numel(dims)).fill(t);
-  return info.type === 'int64' || info.type === 'int32'
-    ? { kind: 'int', dims, values }
-    : { kind: 'float', tensor: tensor(dims, Float32Array.from(values)) };
-}
 
 async function encodePrompt(models: PipelineModels, text: string): Promise<Tensor> {
   const { ids } = models.tokenizer.encode(text);
@@ -89,103 +86,144 @@ function concatBatch(a: Tensor, b: Tensor): Tensor {
   return tensor([a.dims[0] + b.dims[0], ...a.dims.slice(1)], data);
 }
 
-async function runUnet(
-  models: PipelineModels,
-  sample: Tensor,
-  t: number,
-  embeddings: Tensor,
-  extra: Record<string, Feed>,
-): Promise<Tensor> {
+function sliceBatch(t: Tensor, i: number): Tensor {
+  const per = numel(t.dims) / t.dims[0];
+  return tensor([1, ...t.dims.slice(1)], t.data.slice(i * per, (i + 1) * per));
+}
+
+async function runUnet(models: PipelineModels, sample: Tensor, t: number, embeddings: Tensor, extra: Record<string, Feed>): Promise<Tensor> {
   const { unet } = models;
-  const batch = sample.dims[0];
-  const run = async (s: Tensor, e: Tensor, b: number) => {
+  const run = async (s: Tensor, e: Tensor, x: Record<string, Feed>) => {
     const out = await unet.run({
       sample: { kind: 'float', tensor: s },
-      timestep: timestepFeed(unet, t, b),
+      timestep: scalarFeed(unet, 'timestep', t, s.dims[0]),
       encoder_hidden_states: { kind: 'float', tensor: e },
-      ...extra,
+      ...x,
     });
     const eps = out.out_sample ?? Object.values(out)[0];
     if (!eps) throw new Error('unet/model.onnx: produced no out_sample');
     return eps;
   };
+  const batch = sample.dims[0];
   // Exports with a static batch of 1 (some WebNN-style models) get one pass per half.
-  if (batch > 1 && dimOf(unet, 'sample', 0, batch) === 1) {
-    const per = numel(sample.dims) / batch;
-    const perE = numel(embeddings.dims) / batch;
+  if (batch > 1 && declaredDim(unet, 'sample', 0, batch) === 1) {
     const parts: Tensor[] = [];
     for (let i = 0; i < batch; i++) {
-      const s = tensor([1, ...sample.dims.slice(1)], sample.data.slice(i * per, (i + 1) * per));
-      const e = tensor([1, ...embeddings.dims.slice(1)], embeddings.data.slice(i * perE, (i + 1) * perE));
-      parts.push(await run(s, e, 1));
+      const x: Record<string, Feed> = {};
+      for (const [k, f] of Object.entries(extra)) x[k] = f.kind === 'float' ? { kind: 'float', tensor: sliceBatch(f.tensor, i) } : f;
+      parts.push(await run(sliceBatch(sample, i), sliceBatch(embeddings, i), x));
     }
     return parts.reduce(concatBatch);
   }
-  return run(sample, embeddings, batch);
+  return run(sample, embeddings, extra);
+}
+
+function controlRunner(models: PipelineModels, control: RgbaImage | undefined, width: number, height: number): ControlNetRunner | null {
+  const takesResiduals = unetResidualInputs(models.unet).mid !== null;
+  if (!control && !takesResiduals) return null;
+  if (!models.controlnet) {
+    if (control) throw new Error('this model folder has no controlnet/model.onnx: remove the control image or pick a ControlNet model');
+    throw new Error('unet/model.onnx takes ControlNet residuals but the folder has no controlnet/model.onnx to make them');
+  }
+  // No sketch but a residual-taking U-Net: a zero condition at scale 0 gives the zero residuals.
+  const cond = control ? rgbaToTensor(resizeRgba(control, width, height), 'unit') : tensor([1, 3, height, width]);
+  return new ControlNetRunner(models.controlnet, models.unet, cond);
 }
 
 export async function generate(models: PipelineModels, params: GenerateParams, hooks: GenerateHooks = {}): Promise<GenerateResult> {
   const now = hooks.now ?? (() => performance.now());
   const t0 = now();
+  const images = hooks.images ?? {};
 
   // 1. Check inputs
   checkInputs(params, VAE_SCALE);
   const doCfg = params.guidanceScale > 1;
+  if (images.init && !models.vaeEncoder) throw new Error('this model folder has no vae_encoder/model.onnx: img2img needs one');
 
   // 2–3. Tokenize and encode the prompt (and the negative prompt for CFG)
   const cond = await encodePrompt(models, params.prompt);
   const textEmbeddings = doCfg ? concatBatch(await encodePrompt(models, params.negativePrompt), cond) : cond;
   const textEncoderMs = now() - t0;
 
-  // 4. Prepare timesteps
+  // 4. Prepare timesteps (img2img keeps the tail that strength asks for)
   const config = { ...models.folder.schedulerConfig };
   if (params.timestepSpacing) config.timestep_spacing = params.timestepSpacing;
   const scheduler = createScheduler(params.scheduler, config);
   scheduler.setTimesteps(params.steps);
-  const timesteps = [...scheduler.timesteps];
+  let timesteps = [...scheduler.timesteps];
+  const strength = params.strength ?? DEFAULT_STRENGTH;
+  if (images.init) {
+    const kept = getTimesteps(timesteps, params.steps, strength, scheduler.order);
+    timesteps = kept.timesteps;
+    scheduler.setBeginIndex?.(kept.tStart * scheduler.order);
+  }
 
-  // 5. Prepare latents: torch.randn(shape, generator=manual_seed(seed)) × init_noise_sigma
-  const channels = dimOf(models.unet, 'sample', 1, 4);
+  // 5. Prepare latents: seeded noise × init_noise_sigma, or the noised init image
+  const channels = declaredDim(models.unet, 'sample', 1, 4);
   const shape = [1, channels, params.height / VAE_SCALE, params.width / VAE_SCALE];
   const generator = new TorchGenerator(params.seed);
-  const noise = generator.randn(numel(shape));
-  let latents = tensor(shape, noise.map((v) => v * scheduler.initNoiseSigma));
+  let latents: Tensor;
+  if (images.init && models.vaeEncoder) {
+    const pixels = rgbaToTensor(resizeRgba(images.init, params.width, params.height), 'signed');
+    const initLatents = await encodeImage(models.vaeEncoder, pixels, generator, models.folder.vaeScalingFactor);
+    const noise = generator.randn(numel(initLatents.dims));
+    latents = tensor(initLatents.dims, scheduler.addNoise(initLatents.data, noise, timesteps[0]));
+  } else {
+    const noise = generator.randn(numel(shape));
+    latents = tensor(shape, noise.map((v) => v * scheduler.initNoiseSigma));
+  }
 
-  // 6. Denoising loop
+  // 6. Denoising loop: [controlnet → residuals] → unet([uncond, cond]) → CFG → scheduler.step
+  const control = controlRunner(models, images.control, params.width, params.height);
+  const keep = controlKeep(timesteps.length, params.controlStart ?? CONTROL_DEFAULTS.controlStart, params.controlEnd ?? CONTROL_DEFAULTS.controlEnd);
+  const controlScales: number[] = [];
   const unetStepMs: number[] = [];
   for (let i = 0; i < timesteps.length; i++) {
     await yieldToEventLoop();
     if (hooks.signal?.aborted) throw new CancelledError(i);
     const stepStart = now();
     const t = timesteps[i];
-    const scaled = scheduler.scaleModelInput(latents.data, t);
-    const latentInput = doCfg ? concatBatch(tensor(shape, scaled), tensor(shape, scaled)) : tensor(shape, scaled);
-    const extra = hooks.extraUnetFeeds ? await hooks.extraUnetFeeds({ stepIndex: i, timestep: t, latentInput, textEmbeddings }) : {};
+    const scaled = tensor(latents.dims, scheduler.scaleModelInput(latents.data, t));
+    const latentInput = doCfg ? concatBatch(scaled, scaled) : scaled;
+    let extra: Record<string, Feed> = {};
+    if (control) {
+      const scale = images.control ? (params.controlScale ?? CONTROL_DEFAULTS.controlScale) * keep[i] : 0;
+      if (images.control) controlScales.push(scale);
+      const timestepFeed = scalarFeed(models.controlnet!, 'timestep', t, latentInput.dims[0]);
+      extra = await control.residuals({ latentInput, timestepFeed, textEmbeddings, scale });
+    }
+    if (hooks.extraUnetFeeds) extra = { ...extra, ...(await hooks.extraUnetFeeds({ stepIndex: i, timestep: t, latentInput, textEmbeddings })) };
     const eps = await runUnet(models, latentInput, t, textEmbeddings, extra);
 
     let guided = eps.data;
     if (doCfg) {
       const half = eps.data.length / 2;
-      const uncondEps = eps.data.subarray(0, half);
       const condEps = eps.data.subarray(half);
-      guided = applyGuidance(uncondEps, condEps, params.guidanceScale);
+      guided = applyGuidance(eps.data.subarray(0, half), condEps, params.guidanceScale);
       if (params.guidanceRescale > 0) guided = rescaleGuidance(guided, condEps, params.guidanceRescale);
     }
     const out = scheduler.step(guided, t, latents.data, generator);
-    latents = tensor(shape, out.prevSample);
+    latents = tensor(latents.dims, out.prevSample);
     unetStepMs.push(now() - stepStart);
     hooks.onProgress?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, elapsedMs: now() - t0 });
-    hooks.onPreview?.(tensor(shape, out.predOriginalSample ?? out.prevSample), i + 1);
+    hooks.onPreview?.(tensor(latents.dims, out.predOriginalSample ?? out.prevSample), i + 1);
   }
 
   // 7. Decode: latents / scaling_factor → VAE → image in [0,1]
   const vaeStart = now();
-  const scaledLatents = tensor(shape, latents.data.map((v) => v / models.folder.vaeScalingFactor));
+  const scaledLatents = tensor(latents.dims, latents.data.map((v) => v / models.folder.vaeScalingFactor));
   const decoded = await models.vaeDecoder.run({ latent_sample: { kind: 'float', tensor: scaledLatents } });
   const sample = decoded.sample ?? Object.values(decoded)[0];
   if (!sample) throw new Error('vae_decoder/model.onnx: produced no sample');
   const image = vaeOutputToImage(sample);
   const vaeMs = now() - vaeStart;
 
-  return { image, latents, timesteps, sampler: schedulerLabel(scheduler), timings: { textEncoderMs, unetStepMs, vaeMs, totalMs: now() - t0 } };
+  return {
+    image,
+    latents,
+    timesteps,
+    sampler: schedulerLabel(scheduler),
+    controlScales,
+    timings: { textEncoderMs, unetStepMs, vaeMs, totalMs: now() - t0 },
+  };
 }

@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor/tensor';
 export type Backend = 'webgpu' | 'wasm' | 'cpu';
 /** What the user asks for; `auto` decides from the adapter (lib/onnx/web.ts). */
 export type BackendPreference = 'auto' | 'webgpu' | 'wasm';
-export type ElementType = 'float32' | 'float16' | 'int64' | 'int32';
+export type ElementType = 'float32' | 'float16' | 'float64' | 'int64' | 'int32';
 
 export interface IoInfo {
   readonly name: string;

@@ -11,7 +11,7 @@ import type { ElementType, Feed, IoInfo, ModelSession } from './types';
 type OrtModule = Pick<typeof OrtCommon, 'Tensor'>;
 type Session = OrtCommon.InferenceSession;
 
-const SUPPORTED: readonly ElementType[] = ['float32', 'float16', 'int64', 'int32'];
+const SUPPORTED: readonly ElementType[] = ['float32', 'float16', 'float64', 'int64', 'int32'];
 
 function toIoInfo(meta: OrtCommon.InferenceSession.ValueMetadata): IoInfo {
   if (!meta.isTensor) return { name: meta.name, type: null, shape: [] };
@@ -29,6 +29,8 @@ function toOrtTensor(ort: OrtModule, label: string, info: IoInfo, feed: Feed): O
       const f = feed.kind === 'float' ? feed.tensor.data : Float32Array.from(feed.values);
       return new ort.Tensor('float16', float32ToFloat16(f), dims);
     }
+    case 'float64': // TensorStack ControlNets take conditioning_scale as double
+      return new ort.Tensor('float64', Float64Array.from(feed.kind === 'float' ? feed.tensor.data : feed.values), dims);
     case 'int64': {
       const v = feed.kind === 'int' ? feed.values : feed.tensor.data;
       return new ort.Tensor('int64', BigInt64Array.from(Array.from(v, (x) => BigInt(Math.trunc(x)))), dims);
@@ -38,7 +40,7 @@ function toOrtTensor(ort: OrtModule, label: string, info: IoInfo, feed: Feed): O
       return new ort.Tensor('int32', Int32Array.from(v, (x) => Math.trunc(x)), dims);
     }
     default:
-      throw new Error(`${label}: input "${info.name}" has unsupported type; Lantern feeds float32, float16, int64 or int32`);
+      throw new Error(`${label}: input "${info.name}" has unsupported type; Lantern feeds float32, float16, float64, int64 or int32`);
   }
 }
 
@@ -47,6 +49,7 @@ async function toHost(label: string, name: string, t: OrtCommon.Tensor): Promise
   const data = t.location === 'cpu' ? t.data : await t.getData(true);
   const dims = [...t.dims];
   if (t.type === 'float32') return { dims, data: data as Float32Array };
+  if (t.type === 'float64') return { dims, data: Float32Array.from(data as Float64Array) };
   if (t.type === 'float16') {
     const d = data as unknown;
     // onnxruntime may hand fp16 back as Uint16Array or (where available) Float16Array.

@@ -60,3 +60,52 @@ export function latentPreviewRgba(latents: Tensor): { width: number; height: num
   for (let p = 0; p < plane; p++) rgba[p * 4 + 3] = 255;
   return { width: w, height: h, rgba };
 }
+
+/** An RGBA bitmap as canvases produce it (ImageData-compatible). */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+/** Bilinear resize (pixel centres aligned), for fitting an upload or a canvas to the output size. */
+export function resizeRgba(img: RgbaImage, width: number, height: number): RgbaImage {
+  if (img.width === width && img.height === height) return img;
+  const out = new Uint8ClampedArray(width * height * 4);
+  const sx = img.width / width;
+  const sy = img.height / height;
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(img.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(img.height - 1, y0 + 1);
+    const wy = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(img.width - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(img.width - 1, x0 + 1);
+      const wx = fx - x0;
+      for (let c = 0; c < 4; c++) {
+        const a = img.data[(y0 * img.width + x0) * 4 + c] * (1 - wx) + img.data[(y0 * img.width + x1) * 4 + c] * wx;
+        const b = img.data[(y1 * img.width + x0) * 4 + c] * (1 - wx) + img.data[(y1 * img.width + x1) * 4 + c] * wx;
+        out[(y * width + x) * 4 + c] = Math.round(a * (1 - wy) + b * wy);
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+/**
+ * RGBA bytes → [1,3,H,W] float: `unit` gives [0,1] (ControlNet conditions, diffusers'
+ * do_normalize=False), `signed` gives [-1,1] (VAE encoder input). Alpha is ignored.
+ */
+export function rgbaToTensor(img: RgbaImage, range: 'unit' | 'signed'): Tensor {
+  const plane = img.width * img.height;
+  const data = new Float32Array(3 * plane);
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) {
+      const v = img.data[p * 4 + c] / 255;
+      data[c * plane + p] = range === 'unit' ? v : v * 2 - 1;
+    }
+  }
+  return { dims: [1, 3, img.height, img.width], data };
+}

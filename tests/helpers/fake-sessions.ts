@@ -87,6 +87,21 @@ export function fakeSessionFactory(opts: { timestepType?: 'int64' | 'float32' } 
           return { sample: tensor([1, 3, H, W], out) };
         }, runs);
       }
+      if (part === 'vae_encoder') {
+        return session(label, [{ name: 'sample', type: 'float32', shape: ['batch', 3, 'H', 'W'] }], ['latent_sample'], (f) => {
+          // 8×8 average of the RGB mean into 4 identical channels
+          const x = floatOf(f.sample);
+          const [, , H, W] = x.dims;
+          const h = H / 8;
+          const w = W / 8;
+          const out = new Float32Array(4 * h * w);
+          for (let c = 0; c < 3; c++)
+            for (let y = 0; y < H; y++)
+              for (let xx = 0; xx < W; xx++) out[Math.floor(y / 8) * w + Math.floor(xx / 8)] += x.data[c * H * W + y * W + xx] / 192;
+          for (let c = 1; c < 4; c++) out.copyWithin(c * h * w, 0, h * w);
+          return { latent_sample: tensor([1, 4, h, w], out) };
+        }, runs);
+      }
       throw new Error(`fake factory: no fake for ${label}`);
     },
   };

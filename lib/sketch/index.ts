@@ -1,0 +1,6 @@
+/** The sketch engine: drawing state, rendering, and uploads → ink. Pure logic, no DOM. */
+export * from './types';
+export * from './state';
+export * from './stroke';
+export * from './rasterize';
+export * from './edges';
