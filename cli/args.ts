@@ -7,12 +7,16 @@ export interface CliOptions {
   model: string;
   out: string;
   raw?: string;
+  controlImage?: string;
+  initImage?: string;
   params: GenerateParams;
 }
 
 export const USAGE = `usage: npm run generate -- --model <folder|url> --prompt "…" [--negative "…"] --seed N --steps N
        --guidance G [--guidance-rescale φ] [--scheduler ${SCHEDULER_NAMES.join('|')}]
-       [--timestep-spacing leading|trailing|linspace] --width W --height H --out image.png [--raw image.json]`;
+       [--timestep-spacing leading|trailing|linspace] --width W --height H --out image.png [--raw image.json]
+       [--control-image sketch.png [--control-scale S] [--control-start F] [--control-end F]]
+       [--init-image init.png [--strength F]]`;
 
 function number(name: string, value: string | undefined, fallback?: number): number {
   if (value === undefined) {
@@ -48,6 +52,12 @@ export function parseCliArgs(argv: string[], defaults: { steps?: number; guidanc
       height: { type: 'string' },
       out: { type: 'string' },
       raw: { type: 'string' },
+      'control-image': { type: 'string' },
+      'control-scale': { type: 'string' },
+      'control-start': { type: 'string' },
+      'control-end': { type: 'string' },
+      'init-image': { type: 'string' },
+      strength: { type: 'string' },
     },
     strict: true,
   });
@@ -64,6 +74,8 @@ export function parseCliArgs(argv: string[], defaults: { steps?: number; guidanc
     model: values.model,
     out: values.out,
     raw: values.raw,
+    controlImage: values['control-image'],
+    initImage: values['init-image'],
     params: {
       prompt: values.prompt,
       negativePrompt: values.negative ?? '',
@@ -75,6 +87,10 @@ export function parseCliArgs(argv: string[], defaults: { steps?: number; guidanc
       timestepSpacing: spacing,
       width: number('width', values.width, defaults.width),
       height: number('height', values.height, defaults.height),
+      ...(values['control-scale'] !== undefined && { controlScale: number('control-scale', values['control-scale']) }),
+      ...(values['control-start'] !== undefined && { controlStart: number('control-start', values['control-start']) }),
+      ...(values['control-end'] !== undefined && { controlEnd: number('control-end', values['control-end']) }),
+      ...(values.strength !== undefined && { strength: number('strength', values.strength) }),
     },
   };
 }

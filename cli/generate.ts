@@ -2,7 +2,7 @@
  * `npm run generate -- …`: the studio's engine (lib/) in Node on onnxruntime-node (CPU).
  * Same tokenizer, schedulers, RNG and loop as the browser, so a seed reproduces across both.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
 import { generate } from '../lib/diffusion/pipeline';
@@ -10,9 +10,14 @@ import { loadPipeline, releasePipeline } from '../lib/diffusion/load-pipeline';
 import { fetchSource } from '../lib/models/file-source';
 import { loadModelFolder } from '../lib/models/load-folder';
 import { createNodeSessionFactory } from '../lib/onnx/node';
-import { imageToRgba } from '../lib/tensor/image';
+import { imageToRgba, type RgbaImage } from '../lib/tensor/image';
 import { modelArgument, parseCliArgs } from './args';
 import { fsSource } from './fs-source';
+
+async function readPng(path: string): Promise<RgbaImage> {
+  const png = PNG.sync.read(await readFile(path));
+  return { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length) };
+}
 
 async function main(argv: string[]): Promise<void> {
   const modelArg = modelArgument(argv);
@@ -23,7 +28,12 @@ async function main(argv: string[]): Promise<void> {
 
   const models = await loadPipeline(folder, createNodeSessionFactory());
   try {
+    const images = {
+      control: opts.controlImage ? await readPng(opts.controlImage) : undefined,
+      init: opts.initImage ? await readPng(opts.initImage) : undefined,
+    };
     const result = await generate(models, opts.params, {
+      images,
       onProgress: (p) => process.stderr.write(`\rstep ${p.step}/${p.totalSteps}  t=${p.timestep}  ${(p.elapsedMs / 1000).toFixed(2)} s`),
     });
     process.stderr.write('\n');
