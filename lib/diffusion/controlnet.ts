@@ -8,7 +8,7 @@
  *   onnx-web:    controlnet outputs `down_block_{i}` + `mid_block_res_sample`,
  *                unet inputs `down_block_additional_residual_{i}` + `mid_block_additional_residual`
  */
-import type { Feed, ModelSession } from '../onnx/types';
+import { hasInput, type Feed, type ModelSession } from '../onnx/types';
 import { tensor, type Tensor } from '../tensor/tensor';
 import { scalarFeed } from './feeds';
 
@@ -109,13 +109,16 @@ export class ControlNetRunner {
   async residuals(step: ControlStep): Promise<Record<string, Feed>> {
     if (step.scale === 0 && this.zeroShapes) return this.zeros();
     const batch = step.latentInput.dims[0];
+    // Some exports (onnx-web) have no conditioning_scale input: then the scale is applied here.
+    const scaledInGraph = hasInput(this.controlnet, 'conditioning_scale');
     const out = await this.controlnet.run({
       sample: { kind: 'float', tensor: step.latentInput },
       timestep: step.timestepFeed,
       encoder_hidden_states: { kind: 'float', tensor: step.textEmbeddings },
       controlnet_cond: { kind: 'float', tensor: repeatBatch(this.cond, batch) },
-      conditioning_scale: scalarFeed(this.controlnet, 'conditioning_scale', step.scale, batch),
+      ...(scaledInGraph && { conditioning_scale: scalarFeed(this.controlnet, 'conditioning_scale', step.scale, batch) }),
     });
+    if (!scaledInGraph) for (const t of Object.values(out)) t.data.forEach((v, i, a) => (a[i] = v * step.scale));
     const feeds: Record<string, Feed> = {};
     const shapes = new Map<string, number[]>();
     for (const [unetName, ctlName] of this.map.pairs) {

@@ -5,7 +5,7 @@
 import { TorchGenerator } from '../random/torch-generator';
 import type { Feed } from '../onnx/types';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
-import { resizeRgba, rgbaToTensor, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
+import { imageToTensor, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
 import { checkInputs, CONTROL_DEFAULTS, DEFAULT_STRENGTH, type GenerateParams } from './check-inputs';
 import { ControlNetRunner, controlKeep, unetResidualInputs } from './controlnet';
 import { declaredDim, scalarFeed } from './feeds';
@@ -39,10 +39,10 @@ export interface UnetStepContext {
 }
 
 export interface GenerateImages {
-  /** ControlNet condition (e.g. the sketch), any size: resized to the output size. */
-  control?: RgbaImage;
-  /** img2img init image, any size: resized to the output size. */
-  init?: RgbaImage;
+  /** ControlNet condition (e.g. the sketch): RGBA of any size (resized), or float HWC at the output size. */
+  control?: RgbaImage | FloatImage;
+  /** img2img init image, likewise. */
+  init?: RgbaImage | FloatImage;
 }
 
 export interface GenerateHooks {
@@ -118,7 +118,7 @@ async function runUnet(models: PipelineModels, sample: Tensor, t: number, embedd
   return run(sample, embeddings, extra);
 }
 
-function controlRunner(models: PipelineModels, control: RgbaImage | undefined, width: number, height: number): ControlNetRunner | null {
+function controlRunner(models: PipelineModels, control: RgbaImage | FloatImage | undefined, width: number, height: number): ControlNetRunner | null {
   const takesResiduals = unetResidualInputs(models.unet).mid !== null;
   if (!control && !takesResiduals) return null;
   if (!models.controlnet) {
@@ -126,7 +126,7 @@ function controlRunner(models: PipelineModels, control: RgbaImage | undefined, w
     throw new Error('unet/model.onnx takes ControlNet residuals but the folder has no controlnet/model.onnx to make them');
   }
   // No sketch but a residual-taking U-Net: a zero condition at scale 0 gives the zero residuals.
-  const cond = control ? rgbaToTensor(resizeRgba(control, width, height), 'unit') : tensor([1, 3, height, width]);
+  const cond = control ? imageToTensor(control, width, height, 'unit') : tensor([1, 3, height, width]);
   return new ControlNetRunner(models.controlnet, models.unet, cond);
 }
 
@@ -164,7 +164,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, h
   const generator = new TorchGenerator(params.seed);
   let latents: Tensor;
   if (images.init && models.vaeEncoder) {
-    const pixels = rgbaToTensor(resizeRgba(images.init, params.width, params.height), 'signed');
+    const pixels = imageToTensor(images.init, params.width, params.height, 'signed');
     const initLatents = await encodeImage(models.vaeEncoder, pixels, generator, models.folder.vaeScalingFactor);
     const noise = generator.randn(numel(initLatents.dims));
     latents = tensor(initLatents.dims, scheduler.addNoise(initLatents.data, noise, timesteps[0]));

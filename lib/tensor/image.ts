@@ -94,6 +94,23 @@ export function resizeRgba(img: RgbaImage, width: number, height: number): RgbaI
   return { width, height, data: out };
 }
 
+/** Float HWC images pass through exactly (tests, other engines); RGBA bytes are resized to fit. */
+export function imageToTensor(img: RgbaImage | FloatImage, width: number, height: number, range: 'unit' | 'signed'): Tensor {
+  if (img.data instanceof Uint8ClampedArray) return rgbaToTensor(resizeRgba(img as RgbaImage, width, height), range);
+  if (img.width !== width || img.height !== height) {
+    throw new Error(`image is ${img.width}×${img.height}, the output is ${width}×${height}: float images must match`);
+  }
+  const plane = width * height;
+  const data = new Float32Array(3 * plane);
+  for (let p = 0; p < plane; p++) {
+    for (let c = 0; c < 3; c++) {
+      const v = img.data[p * 3 + c];
+      data[c * plane + p] = range === 'unit' ? v : v * 2 - 1;
+    }
+  }
+  return { dims: [1, 3, height, width], data };
+}
+
 /**
  * RGBA bytes → [1,3,H,W] float: `unit` gives [0,1] (ControlNet conditions, diffusers'
  * do_normalize=False), `signed` gives [-1,1] (VAE encoder input). Alpha is ignored.

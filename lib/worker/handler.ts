@@ -104,6 +104,8 @@ export class DiffusionWorkerHandler {
       defaultSampler: defaultSamplerLabel(folder.schedulerConfig),
       recommended: folder.lantern?.recommended ?? {},
       maxPromptTokens: models.tokenizer.maxLength - 2,
+      hasControlNet: models.controlnet !== undefined,
+      hasVaeEncoder: models.vaeEncoder !== undefined,
       loadMs: this.deps.now() - start,
     };
     this.post({ id: req.id, type: 'model-ready', info: this.info });
@@ -113,6 +115,7 @@ export class DiffusionWorkerHandler {
     const models = this.models;
     if (!models || !this.info) return this.fail(req.id, 'no-model', 'load a model before generating');
     const result = await generate(models, req.params, {
+      images: req.images,
       signal,
       now: this.deps.now,
       onProgress: (p) => this.post({ id: req.id, type: 'progress', step: p.step, totalSteps: p.totalSteps, elapsedMs: p.elapsedMs }),

@@ -3,6 +3,7 @@
  * id; every event answers one request id. Discriminated unions, so both sides switch exhaustively.
  */
 import type { GenerateParams } from '../diffusion/check-inputs';
+import type { GenerateImages } from '../diffusion/pipeline';
 import type { Backend, BackendPreference } from '../onnx/types';
 import type { LanternManifest } from '../models/manifest';
 
@@ -10,7 +11,7 @@ export type { BackendPreference };
 
 export type WorkerRequest =
   | { id: string; type: 'load-model'; baseUrl: string; backend: BackendPreference }
-  | { id: string; type: 'generate'; params: GenerateParams; previews: boolean }
+  | { id: string; type: 'generate'; params: GenerateParams; previews: boolean; images?: GenerateImages }
   | { id: string; type: 'cancel'; target: string }
   | { id: string; type: 'count-tokens'; text: string };
 
@@ -26,6 +27,9 @@ export interface ModelInfo {
   recommended: NonNullable<LanternManifest['recommended']>;
   /** Prompt tokens that fit (model_max_length − BOS − EOS). */
   maxPromptTokens: number;
+  /** The folder ships a ControlNet (sketch conditioning) / a VAE encoder (img2img). */
+  hasControlNet: boolean;
+  hasVaeEncoder: boolean;
   loadMs: number;
 }
 
