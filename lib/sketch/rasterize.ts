@@ -112,20 +112,25 @@ function segmentCoverage(
   const dx = bx - ax;
   const dy = by - ay;
   const len2 = dx * dx + dy * dy;
+  const reach2 = (Math.max(ra, rb, 0.5) + 0.5) ** 2; // beyond this distance coverage is 0
   for (let y = sy0; y < sy1; y++) {
     const py = y + 0.5;
+    const row = (y - by0) * bw - bx0;
     for (let x = sx0; x < sx1; x++) {
+      const k = row + x;
+      if (cov[k] === 1) continue;
       const px = x + 0.5;
       let t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const d = Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
+      const ex = px - (ax + t * dx);
+      const ey = py - (ay + t * dy);
+      const d2 = ex * ex + ey * ey;
+      if (d2 >= reach2) continue;
       const r = ra + t * (rb - ra);
-      const rEff = r < 0.5 ? 0.5 : r;
-      let c = rEff - d + 0.5;
+      let c = (r < 0.5 ? 0.5 : r) - Math.sqrt(d2) + 0.5;
       if (c <= 0) continue;
       if (c > 1) c = 1;
       if (r < 0.5) c *= r / 0.5;
-      const k = (y - by0) * bw + (x - bx0);
       if (c > cov[k]) cov[k] = c;
     }
   }
@@ -192,23 +197,41 @@ export function toDisplayImage(source: RenderSource, width: number, height: numb
   return { width, height, data: inkToRgba(ink, opts.inkOnLight) };
 }
 
-/** Remembers the last committed render (by document identity and size) so a frame only draws the live stroke. */
+/**
+ * Remembers the last committed render (by document identity and size) so a frame only draws the
+ * live stroke, and a finished stroke is drawn onto the previous render instead of from scratch.
+ * The returned buffer is shared: read it, don't write it.
+ */
 export interface InkCache {
   committed(doc: SketchDoc, width: number, height: number): Float32Array;
 }
 
 export function createInkCache(): InkCache {
-  let key: { doc: SketchDoc; width: number; height: number } | null = null;
+  let key: SketchDoc | null = null;
+  let size = [0, 0];
   let ink: Float32Array = new Float32Array(0);
   return {
     committed(doc, width, height) {
-      if (!key || key.doc !== doc || key.width !== width || key.height !== height) {
+      if (key === doc && size[0] === width && size[1] === height) return ink;
+      if (key && size[0] === width && size[1] === height && appendsTo(doc, key)) {
+        // Only strokes were added (the usual pointerUp): draw those on a copy.
+        ink = ink.slice();
+        for (let i = key.strokes.length; i < doc.strokes.length; i++) drawStroke(ink, width, height, doc.strokes[i], width / doc.width, height / doc.height);
+      } else {
         ink = renderInk(doc, width, height);
-        key = { doc, width, height };
       }
+      key = doc;
+      size = [width, height];
       return ink;
     },
   };
+}
+
+/** `doc` is `prev` plus strokes appended. */
+function appendsTo(doc: SketchDoc, prev: SketchDoc): boolean {
+  if (doc.width !== prev.width || doc.height !== prev.height || doc.background !== prev.background) return false;
+  if (doc.strokes.length < prev.strokes.length) return false;
+  return prev.strokes.every((s, i) => doc.strokes[i] === s);
 }
 
 function checkOutputSize(width: number, height: number, where: string): void {

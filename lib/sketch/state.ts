@@ -115,12 +115,21 @@ export function sketchReducer(state: SketchState, action: SketchAction): SketchS
   }
 }
 
+const emptiness = new WeakMap<SketchDoc, boolean>();
+
 /**
  * No visible ink in the document (then no ControlNet pass is run). Strokes in progress don't
- * count. Only when erasers could have removed everything is the sketch rendered to check.
+ * count. Only when erasers could have removed everything is the sketch rendered to check
+ * (once per document: the answer is remembered).
  */
 export function isEmpty(state: SketchState): boolean {
   const { doc } = state;
+  let empty = emptiness.get(doc);
+  if (empty === undefined) emptiness.set(doc, (empty = computeEmpty(doc)));
+  return empty;
+}
+
+function computeEmpty(doc: SketchDoc): boolean {
   const hasBrush = doc.strokes.some((s) => s.tool === 'brush' && s.points.length > 0);
   const hasBackground = doc.background !== null && doc.background.data.some((v) => v > 0);
   if (!hasBrush && !hasBackground) return true;

@@ -57,8 +57,23 @@ export function scaleStroke(stroke: Stroke, sx: number, sy: number): Stroke {
   };
 }
 
-/** The stroke as it will be committed: kept points plus the tail, smoothed. */
+/**
+ * The stroke as it will be committed: kept points plus the tail, smoothed, then thinned again
+ * (Chaikin quadruples the points; only the ones it adds on long, fast segments matter).
+ */
 export function finishStroke(active: ActiveStroke): Stroke {
   const points = active.tail ? [...active.points, active.tail] : active.points;
-  return { tool: active.tool, size: active.size, points: chaikin(points) };
+  return { tool: active.tool, size: active.size, points: thin(chaikin(points), minSpacing(active.size)) };
+}
+
+/** Drops points closer than `spacing` to the previous kept one; both ends are kept. */
+export function thin(points: readonly StrokePoint[], spacing: number): StrokePoint[] {
+  if (points.length <= 2) return points.slice();
+  const out = [points[0]];
+  for (let i = 1; i < points.length - 1; i++) {
+    const last = out[out.length - 1];
+    if (Math.hypot(points[i].x - last.x, points[i].y - last.y) >= spacing) out.push(points[i]);
+  }
+  out.push(points[points.length - 1]);
+  return out;
 }

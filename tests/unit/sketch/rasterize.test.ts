@@ -149,4 +149,17 @@ describe('rasterize: the stroke being drawn', () => {
     expect(cache.committed(s.doc, 64, 64)).toBe(cache.committed(base.doc, 64, 64)); // same doc → not re-rendered
     expect(renderInk(s.doc, 64, 64)).toEqual(cache.committed(s.doc, 64, 64));
   });
+
+  it('the cache draws only new strokes after pointerUp and re-renders after undo, matching a full render', () => {
+    const cache = createInkCache();
+    const one = draw(withSize(6), [[5, 50], [60, 50]]);
+    const first = cache.committed(one.doc, 64, 64);
+    const two = draw(run(one, { type: 'setTool', tool: 'eraser' }), [[30, 40], [30, 60]]);
+    const second = cache.committed(two.doc, 64, 64);
+    expect(second).not.toBe(first);
+    expect(second).toEqual(renderInk(two.doc, 64, 64));
+    expect(first).toEqual(renderInk(one.doc, 64, 64)); // the earlier buffer was not written to
+    const undone = run(two, { type: 'undo' });
+    expect(cache.committed(undone.doc, 64, 64)).toEqual(first);
+  });
 });
