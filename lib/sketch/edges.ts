@@ -4,11 +4,11 @@
  * anything else goes through Canny.
  */
 import { cannyEdges, type CannyOptions } from './canny';
-import { resamplePlane, type SourceRect } from './resample';
+import { resamplePlane, type SourceRect } from '../tensor/resample';
 import type { InkMask, RgbaImage } from './types';
 
 export { cannyEdges, CANNY_DEFAULTS, type CannyOptions } from './canny';
-export { resizeImage, resamplePlane, type SourceRect } from './resample';
+export { resizeImage, resamplePlane, type SourceRect } from '../tensor/resample';
 
 /** Pixels within this luminance of the background tone count as background (paper, JPEG noise). */
 export const BACKGROUND_BAND = 0.1;

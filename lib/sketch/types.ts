@@ -50,9 +50,4 @@ export interface ActiveStroke {
   tail: StrokePoint | null;
 }
 
-/** RGBA bytes, row-major; an `ImageData` satisfies this shape. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8ClampedArray;
-}
+export type { RgbaImage } from '../tensor/image';

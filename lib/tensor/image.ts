@@ -1,5 +1,6 @@
 /** Conversions between the VAE's CHW [-1,1] tensors and images (HWC [0,1] floats, RGBA bytes). */
 import type { Tensor } from './tensor';
+import { resizeImage } from './resample';
 
 export interface FloatImage {
   width: number;
@@ -68,35 +69,12 @@ export interface RgbaImage {
   data: Uint8ClampedArray;
 }
 
-/** Bilinear resize (pixel centres aligned), for fitting an upload or a canvas to the output size. */
-export function resizeRgba(img: RgbaImage, width: number, height: number): RgbaImage {
-  if (img.width === width && img.height === height) return img;
-  const out = new Uint8ClampedArray(width * height * 4);
-  const sx = img.width / width;
-  const sy = img.height / height;
-  for (let y = 0; y < height; y++) {
-    const fy = Math.min(img.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(img.height - 1, y0 + 1);
-    const wy = fy - y0;
-    for (let x = 0; x < width; x++) {
-      const fx = Math.min(img.width - 1, Math.max(0, (x + 0.5) * sx - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(img.width - 1, x0 + 1);
-      const wx = fx - x0;
-      for (let c = 0; c < 4; c++) {
-        const a = img.data[(y0 * img.width + x0) * 4 + c] * (1 - wx) + img.data[(y0 * img.width + x1) * 4 + c] * wx;
-        const b = img.data[(y1 * img.width + x0) * 4 + c] * (1 - wx) + img.data[(y1 * img.width + x1) * 4 + c] * wx;
-        out[(y * width + x) * 4 + c] = Math.round(a * (1 - wy) + b * wy);
-      }
-    }
-  }
-  return { width, height, data: out };
-}
-
 /** Float HWC images pass through exactly (tests, other engines); RGBA bytes are resized to fit. */
 export function imageToTensor(img: RgbaImage | FloatImage, width: number, height: number, range: 'unit' | 'signed'): Tensor {
-  if (img.data instanceof Uint8ClampedArray) return rgbaToTensor(resizeRgba(img as RgbaImage, width, height), range);
+  if (img.data instanceof Uint8ClampedArray) {
+    const rgba = img as RgbaImage;
+    return rgbaToTensor(rgba.width === width && rgba.height === height ? rgba : resizeImage(rgba, width, height), range);
+  }
   if (img.width !== width || img.height !== height) {
     throw new Error(`image is ${img.width}×${img.height}, the output is ${width}×${height}: float images must match`);
   }

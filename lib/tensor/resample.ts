@@ -2,7 +2,7 @@
  * Separable image resampling: area averaging on an axis that shrinks (every source pixel counts,
  * so thin lines fade instead of vanishing), bilinear with half-pixel centres on one that grows.
  */
-import type { RgbaImage } from './types';
+import type { RgbaImage } from './image';
 
 /** A region of the source in (fractional) source pixels. */
 export interface SourceRect {
