@@ -15,6 +15,11 @@ export function StatusLine() {
         )}
         {message && <span data-testid="message"> · {message}</span>}
       </p>
+      {model?.warnings.map((w) => (
+        <p key={w} data-testid="model-warning" className="text-amber-700 dark:text-amber-400">
+          ⚠ {w}
+        </p>
+      ))}
       {error && (
         <p role="alert" data-testid="error" className="text-red-600">
           [{error.code}] {error.message}

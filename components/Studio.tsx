@@ -5,6 +5,8 @@ import { useSettings } from '@/stores/settings';
 import type { BackendPreference } from '@/lib/onnx/types';
 import { loadModel, startGenerate } from './engine';
 import { GenerateBar } from './GenerateBar';
+import { buildRunRequest } from './run-request';
+import { SketchPanel } from './sketch/SketchPanel';
 import { PromptFields } from './PromptFields';
 import { ResultView } from './ResultView';
 import { SamplerControls } from './SamplerControls';
@@ -12,11 +14,6 @@ import { StatusLine } from './StatusLine';
 
 export const DEFAULT_MODEL_URL = '/models/fixtures/tiny-sd/';
 const BACKENDS: readonly string[] = ['auto', 'webgpu', 'wasm'];
-
-function randomSeed(): number {
-  // A1111-style 32-bit seeds; the engine itself never draws randomness.
-  return crypto.getRandomValues(new Uint32Array(1))[0];
-}
 
 /** `?model=` and `?backend=` let a link (or a test) pick the model folder and backend. */
 function urlOverrides(): { model: string; backend: BackendPreference | null } {
@@ -35,23 +32,7 @@ export function Studio() {
 
   const generateNow = useCallback(() => {
     if (useRun.getState().phase !== 'ready') return;
-    const s = useSettings.getState();
-    const seed = s.seedMode === 'fixed' ? s.seed : randomSeed();
-    if (s.seedMode === 'random') s.set({ seed });
-    startGenerate(
-      {
-        prompt: s.prompt,
-        negativePrompt: s.negativePrompt,
-        seed,
-        steps: s.steps,
-        guidanceScale: s.guidanceScale,
-        guidanceRescale: s.guidanceRescale,
-        scheduler: s.scheduler,
-        width: s.width,
-        height: s.height,
-      },
-      s.previews,
-    );
+    startGenerate(buildRunRequest({ live: false }));
   }, []);
 
   useEffect(() => {
@@ -77,11 +58,14 @@ export function Studio() {
       <div className="grid gap-6 md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <section className="flex flex-col gap-4" aria-label="Settings">
           <PromptFields />
-          <SamplerControls />
           <GenerateBar onGenerate={generateNow} />
+          <SamplerControls />
         </section>
-        <section aria-label="Result">
+        <section className="flex flex-col gap-4" aria-label="Result">
           <ResultView />
+        </section>
+        <section className="flex flex-col gap-3 md:col-span-2" aria-label="Sketch">
+          <SketchPanel />
         </section>
       </div>
       <StatusLine />

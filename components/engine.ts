@@ -5,6 +5,7 @@
  */
 import { DiffusionClient } from '@/lib/worker/client';
 import type { GenerateParams } from '@/lib/diffusion/check-inputs';
+import type { GenerateImages } from '@/lib/diffusion/pipeline';
 import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
 import { useSettings, type Settings } from '@/stores/settings';
@@ -62,10 +63,29 @@ export function loadModel(baseUrl: string, backend: BackendPreference): void {
   });
 }
 
-export function startGenerate(params: GenerateParams, previews: boolean): void {
+interface RunRequest {
+  params: GenerateParams;
+  previews: boolean;
+  images?: GenerateImages;
+  /** Live runs: superseded by newer requests, their stale results are dropped. */
+  live?: boolean;
+}
+
+/** The newest live request waiting for the run in flight to stop. */
+let pendingLive: RunRequest | null = null;
+
+function runEnded(): void {
+  currentRun = null;
+  const next = pendingLive;
+  pendingLive = null;
+  if (next) startGenerate(next);
+}
+
+export function startGenerate(req: RunRequest): void {
+  const { params, previews, images, live } = req;
   const patch = useRun.getState().patch;
   patch({ phase: 'generating', step: 0, totalSteps: params.steps, startedAt: performance.now(), elapsedMs: 0, preview: null, error: null, message: '' });
-  currentRun = getClient().send({ type: 'generate', params, previews }, (e) => {
+  currentRun = getClient().send({ type: 'generate', params, previews, images }, (e) => {
     const state = useRun.getState();
     switch (e.type) {
       case 'progress':
@@ -74,35 +94,45 @@ export function startGenerate(params: GenerateParams, previews: boolean): void {
       case 'preview':
         state.patch({ preview: { width: e.width, height: e.height, rgba: e.rgba } });
         break;
-      case 'result':
-        currentRun = null;
+      case 'result': {
+        // A newer live request is queued: this result is already stale, never show it.
+        if (pendingLive) {
+          runEnded();
+          break;
+        }
+        const ms = e.timings.totalMs;
         state.patch({
           phase: 'ready',
           preview: null,
           lastSeed: e.params.seed,
-          result: {
-            width: e.width,
-            height: e.height,
-            rgba: e.rgba,
-            params: e.params,
-            sampler: e.sampler,
-            modelName: state.model?.name ?? 'unknown',
-            backend: e.backend,
-            totalMs: e.timings.totalMs,
-          },
-          message: `done in ${(e.timings.totalMs / 1000).toFixed(2)} s on ${e.backend} · ${msPerStep(e.timings.unetStepMs).toFixed(1)} ms/step`,
+          result: { width: e.width, height: e.height, rgba: e.rgba, params: e.params, sampler: e.sampler, modelName: state.model?.name ?? 'unknown', backend: e.backend, totalMs: ms },
+          message: live
+            ? `live ${Math.round(ms)} ms on ${e.backend}`
+            : `done in ${(ms / 1000).toFixed(2)} s on ${e.backend} · ${msPerStep(e.timings.unetStepMs).toFixed(1)} ms/step`,
         });
+        runEnded();
         break;
+      }
       case 'cancelled':
-        currentRun = null;
         state.patch({ phase: 'ready', preview: null, message: `cancelled after ${e.atStep} of ${state.totalSteps} steps` });
+        runEnded();
         break;
       case 'error':
-        currentRun = null;
         state.patch({ phase: state.model ? 'ready' : 'error', preview: null, error: { code: e.code, message: e.message } });
+        runEnded();
         break;
     }
   });
+}
+
+/** Live mode: run now, or cancel the run in flight and run this one right after it stops. */
+export function requestLive(req: Omit<RunRequest, 'live'>): void {
+  if (currentRun) {
+    pendingLive = { ...req, live: true };
+    getClient().cancel(currentRun);
+    return;
+  }
+  startGenerate({ ...req, live: true });
 }
 
 export function cancelGenerate(): void {

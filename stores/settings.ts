@@ -5,6 +5,8 @@ import type { SchedulerName } from '@/lib/diffusion/schedulers';
 import type { BackendPreference } from '@/lib/onnx/types';
 
 export type SeedMode = 'random' | 'fixed';
+/** Where img2img's init image comes from. */
+export type InitSource = 'none' | 'upload' | 'last' | 'sketch';
 
 export interface Settings {
   prompt: string;
@@ -19,6 +21,14 @@ export interface Settings {
   height: number;
   backend: BackendPreference;
   previews: boolean;
+  controlEnabled: boolean;
+  controlScale: number;
+  controlStart: number;
+  controlEnd: number;
+  initSource: InitSource;
+  strength: number;
+  /** Regenerate while drawing (debounced, fixed seed, few steps). */
+  liveMode: boolean;
   /** The model whose recommended settings were last applied; a new model applies its own once. */
   defaultsAppliedFor: string | null;
 }
@@ -36,6 +46,13 @@ export const DEFAULT_SETTINGS: Settings = {
   height: 64,
   backend: 'auto',
   previews: true,
+  controlEnabled: true,
+  controlScale: 1,
+  controlStart: 0,
+  controlEnd: 1,
+  initSource: 'none',
+  strength: 0.75,
+  liveMode: false,
   defaultsAppliedFor: null,
 };
 
@@ -46,6 +63,8 @@ interface SettingsStore extends Settings {
 export const useSettings = create<SettingsStore>()(
   persist((set) => ({ ...DEFAULT_SETTINGS, set: (patch) => set(patch) }), {
     name: 'lantern-settings',
-    version: 1,
+    version: 2,
+    // Older saved settings lack the new keys: start from defaults, keep what was saved.
+    migrate: (saved) => ({ ...DEFAULT_SETTINGS, ...(saved as Partial<Settings>) }),
   }),
 );

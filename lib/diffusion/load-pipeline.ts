@@ -15,6 +15,8 @@ export interface PipelineModels {
   /** Present when the folder has them: img2img and ControlNet. */
   vaeEncoder?: ModelSession;
   controlnet?: ModelSession;
+  /** Optional parts the backend could not load; the rest of the model still works. */
+  warnings: string[];
   backend: SessionFactory['backend'];
 }
 
@@ -42,19 +44,24 @@ export async function loadPipeline(
     const textEncoder = await open('text_encoder');
     const unet = await open('unet');
     const vaeDecoder = await open('vae_decoder');
-    // Optional parts: a folder may declare one in model_index.json yet not ship it.
+    // Optional parts: a folder may declare one yet not ship it, or ship one this backend
+    // cannot run (e.g. onnxruntime-web has no float64 Cast for TensorStack's
+    // conditioning_scale). Then txt2img still works and the reason is reported.
+    const warnings: string[] = [];
     const optional = async (part: ModelPart) => {
       if (!folder.index.parts.includes(part)) return undefined;
       try {
         return await open(part);
       } catch (err) {
         if (err instanceof ModelFolderError && err.code === 'missing-file') return undefined;
-        throw err;
+        if (err instanceof ModelFolderError) throw err;
+        warnings.push(String((err as Error).message ?? err));
+        return undefined;
       }
     };
     const vaeEncoder = await optional('vae_encoder');
     const controlnet = await optional('controlnet');
-    return { folder, tokenizer, textEncoder, unet, vaeDecoder, vaeEncoder, controlnet, backend: factory.backend };
+    return { folder, tokenizer, textEncoder, unet, vaeDecoder, vaeEncoder, controlnet, warnings, backend: factory.backend };
   } catch (err) {
     await Promise.all(sessions.map((s) => s.release()));
     throw err;

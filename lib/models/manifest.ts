@@ -25,6 +25,8 @@ export interface LanternManifest {
     scheduler?: string;
     width?: number;
     height?: number;
+    /** Steps for live mode (regenerate while drawing). */
+    liveSteps?: number;
   };
   files?: Record<string, { bytes: number; sha256: string }>;
 }

@@ -106,6 +106,7 @@ export class DiffusionWorkerHandler {
       maxPromptTokens: models.tokenizer.maxLength - 2,
       hasControlNet: models.controlnet !== undefined,
       hasVaeEncoder: models.vaeEncoder !== undefined,
+      warnings: models.warnings,
       loadMs: this.deps.now() - start,
     };
     this.post({ id: req.id, type: 'model-ready', info: this.info });

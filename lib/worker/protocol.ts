@@ -30,6 +30,8 @@ export interface ModelInfo {
   /** The folder ships a ControlNet (sketch conditioning) / a VAE encoder (img2img). */
   hasControlNet: boolean;
   hasVaeEncoder: boolean;
+  /** Optional parts that could not be loaded on this backend, with the reason. */
+  warnings: string[];
   loadMs: number;
 }
 
