@@ -2,6 +2,8 @@
 import { expect, test, type Page } from '@playwright/test';
 
 export const FIXTURE_MODEL = '/models/fixtures/tiny-sd/';
+/** ControlNet fixture whose tensors onnxruntime-web runs (float32 conditioning_scale). */
+export const CONTROLNET_MODEL = '/models/fixtures/tiny-sd-controlnet-onnxweb/';
 
 /** The backend the app must end up on in this Playwright project (see playwright.config.ts). */
 export function expectedBackend(): 'webgpu' | 'wasm' {
@@ -12,8 +14,8 @@ export class StudioPage {
   constructor(readonly page: Page) {}
 
   /** Opens the studio asking for WebGPU, and checks which backend the status line names. */
-  async openOnWebGpu() {
-    await this.open({ backend: 'webgpu' });
+  async openOnWebGpu(model = FIXTURE_MODEL) {
+    await this.open({ backend: 'webgpu', model });
     const backend = expectedBackend();
     await expect(this.backend()).toHaveText(backend);
     if (backend === 'wasm') await expect(this.page.getByTestId('backend-reason')).toContainText('no WebGPU adapter available: fell back to wasm');
@@ -67,6 +69,33 @@ export class StudioPage {
   async waitForResult() {
     await expect(this.page.getByTestId('message')).toContainText('done in', { timeout: 170_000 });
     await expect(this.page.getByTestId('result-canvas')).toBeVisible();
+  }
+
+  /** Draws a stroke through points given as fractions of the sketch canvas. */
+  async drawStroke(points: Array<[number, number]>) {
+    const canvas = this.page.getByTestId('sketch-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = await canvas.boundingBox();
+    if (!box) throw new Error('sketch canvas not visible');
+    const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+    await this.page.mouse.move(...at(points[0]));
+    await this.page.mouse.down();
+    for (const p of points.slice(1)) await this.page.mouse.move(...at(p), { steps: 4 });
+    await this.page.mouse.up();
+  }
+
+  /** RGBA pixels of a canvas by test id. */
+  async canvasPixels(testId: string): Promise<{ width: number; height: number; data: number[] }> {
+    return this.page.getByTestId(testId).evaluate((c: HTMLCanvasElement) => {
+      const ctx = c.getContext('2d');
+      if (!ctx) throw new Error('no 2d context');
+      return { width: c.width, height: c.height, data: Array.from(ctx.getImageData(0, 0, c.width, c.height).data) };
+    });
+  }
+
+  /** Clears the status message so the next waitForResult waits for a new run. */
+  async resetMessage() {
+    await this.page.getByTestId('message').evaluate((el) => (el.textContent = ''));
   }
 
   /** The result canvas's RGBA pixels. */
