@@ -1,8 +1,8 @@
 'use client';
 import { useRun } from '@/stores/run';
 import { useSettings, type InitSource } from '@/stores/settings';
+import { fieldClass, SliderRow } from './fields';
 
-const field = 'rounded border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900';
 
 /** ControlNet scale and start/end range, img2img source and strength, live mode. */
 export function ConditioningControls({ onUpload }: { onUpload: (file: File) => void }) {
@@ -22,56 +22,41 @@ export function ConditioningControls({ onUpload }: { onUpload: (file: File) => v
           />
           ControlNet {model && !model.hasControlNet && <span className="font-normal text-neutral-500">(this model has none)</span>}
         </legend>
-        <label className="flex items-center gap-2">
-          <span className="w-24">Scale</span>
-          <input
-            data-testid="control-scale"
-            aria-label="ControlNet conditioning scale"
-            type="range"
-            min={0}
-            max={2}
-            step={0.05}
-            value={s.controlScale}
-            onChange={(e) => s.set({ controlScale: Number(e.target.value) })}
-            className="grow"
-          />
-          <output className="w-10 tabular-nums">{s.controlScale.toFixed(2)}</output>
-        </label>
-        <label className="flex items-center gap-2">
-          <span className="w-24">Start</span>
-          <input
-            data-testid="control-start"
-            aria-label="ControlNet start (fraction of the schedule)"
-            type="range"
-            min={0}
-            max={1}
-            step={0.05}
-            value={s.controlStart}
-            onChange={(e) => s.set({ controlStart: Math.min(Number(e.target.value), s.controlEnd - 0.05) })}
-            className="grow"
-          />
-          <output className="w-10 tabular-nums">{s.controlStart.toFixed(2)}</output>
-        </label>
-        <label className="flex items-center gap-2">
-          <span className="w-24">End</span>
-          <input
-            data-testid="control-end"
-            aria-label="ControlNet end (fraction of the schedule)"
-            type="range"
-            min={0}
-            max={1}
-            step={0.05}
-            value={s.controlEnd}
-            onChange={(e) => s.set({ controlEnd: Math.max(Number(e.target.value), s.controlStart + 0.05) })}
-            className="grow"
-          />
-          <output className="w-10 tabular-nums">{s.controlEnd.toFixed(2)}</output>
-        </label>
+        <SliderRow
+          label="Scale"
+          testId="control-scale"
+          ariaLabel="ControlNet conditioning scale"
+          min={0}
+          max={2}
+          step={0.05}
+          value={s.controlScale}
+          onChange={(v) => s.set({ controlScale: v })}
+        />
+        <SliderRow
+          label="Start"
+          testId="control-start"
+          ariaLabel="ControlNet start (fraction of the schedule)"
+          min={0}
+          max={1}
+          step={0.05}
+          value={s.controlStart}
+          onChange={(v) => s.set({ controlStart: Math.min(v, s.controlEnd - 0.05) })}
+        />
+        <SliderRow
+          label="End"
+          testId="control-end"
+          ariaLabel="ControlNet end (fraction of the schedule)"
+          min={0}
+          max={1}
+          step={0.05}
+          value={s.controlEnd}
+          onChange={(v) => s.set({ controlEnd: Math.max(v, s.controlStart + 0.05) })}
+        />
       </fieldset>
       <fieldset className="flex flex-col gap-2" disabled={!model?.hasVaeEncoder}>
         <legend className="font-medium">img2img {model && !model.hasVaeEncoder && <span className="font-normal text-neutral-500">(no VAE encoder)</span>}</legend>
         <span className="flex flex-wrap items-center gap-2">
-          <select data-testid="init-source" aria-label="Init image" value={s.initSource} onChange={(e) => s.set({ initSource: e.target.value as InitSource })} className={field}>
+          <select data-testid="init-source" aria-label="Init image" value={s.initSource} onChange={(e) => s.set({ initSource: e.target.value as InitSource })} className={fieldClass}>
             <option value="none">off (txt2img)</option>
             <option value="sketch">the sketch</option>
             <option value="last" disabled={!hasResult}>
@@ -89,22 +74,17 @@ export function ConditioningControls({ onUpload }: { onUpload: (file: File) => v
             />
           )}
         </span>
-        <label className="flex items-center gap-2">
-          <span className="w-24">Strength</span>
-          <input
-            data-testid="strength"
-            aria-label="img2img strength"
-            type="range"
-            min={0.05}
-            max={1}
-            step={0.05}
-            value={s.strength}
-            disabled={s.initSource === 'none'}
-            onChange={(e) => s.set({ strength: Number(e.target.value) })}
-            className="grow"
-          />
-          <output className="w-10 tabular-nums">{s.strength.toFixed(2)}</output>
-        </label>
+        <SliderRow
+          label="Strength"
+          testId="strength"
+          ariaLabel="img2img strength"
+          min={0.05}
+          max={1}
+          step={0.05}
+          value={s.strength}
+          disabled={s.initSource === 'none'}
+          onChange={(v) => s.set({ strength: v })}
+        />
       </fieldset>
       <label className="flex items-center gap-2">
         <input type="checkbox" data-testid="live-mode" checked={s.liveMode} onChange={(e) => s.set({ liveMode: e.target.checked })} />

@@ -3,9 +3,9 @@ import { SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '@/lib/dif
 import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
 import { useSettings, type SeedMode } from '@/stores/settings';
+import { fieldClass, NumberSelect } from './fields';
 
 const SIZES = [64, 128, 256, 512, 768];
-const field = 'rounded border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900';
 
 /** "Model default (PLMS)": what 'default' means for the loaded model. */
 function defaultLabel(defaultSampler: string | undefined): string {
@@ -41,7 +41,7 @@ export function SamplerControls() {
             step={0.1}
             value={s.guidanceScale}
             onChange={(e) => s.set({ guidanceScale: Math.min(20, Math.max(0, Number(e.target.value))) })}
-            className={`${field} w-20`}
+            className={`${fieldClass} w-20`}
           />
         </span>
       </label>
@@ -54,12 +54,12 @@ export function SamplerControls() {
           max={150}
           value={s.steps}
           onChange={(e) => s.set({ steps: Math.max(1, Math.round(Number(e.target.value))) })}
-          className={field}
+          className={fieldClass}
         />
       </label>
       <label className="flex flex-col gap-1">
         <span className="font-medium">Sampler</span>
-        <select data-testid="scheduler" value={s.scheduler} onChange={(e) => s.set({ scheduler: e.target.value as SchedulerName })} className={field}>
+        <select data-testid="scheduler" value={s.scheduler} onChange={(e) => s.set({ scheduler: e.target.value as SchedulerName })} className={fieldClass}>
           {SCHEDULER_NAMES.map((n) => (
             <option key={n} value={n}>
               {n === 'default' ? defaultLabel(defaultSampler) : SCHEDULER_LABELS[n]}
@@ -75,7 +75,7 @@ export function SamplerControls() {
             aria-label="Seed mode"
             value={s.seedMode}
             onChange={(e) => s.set({ seedMode: e.target.value as SeedMode })}
-            className={field}
+            className={fieldClass}
           >
             <option value="random">random</option>
             <option value="fixed">fixed</option>
@@ -88,7 +88,7 @@ export function SamplerControls() {
             value={s.seed}
             disabled={s.seedMode === 'random'}
             onChange={(e) => s.set({ seed: Math.max(0, Math.floor(Number(e.target.value))) })}
-            className={`${field} w-36 disabled:opacity-50`}
+            className={`${fieldClass} w-36 disabled:opacity-50`}
           />
           <button
             type="button"
@@ -102,26 +102,8 @@ export function SamplerControls() {
           </button>
         </span>
       </fieldset>
-      <label className="flex flex-col gap-1">
-        <span className="font-medium">Width</span>
-        <select data-testid="width" value={s.width} onChange={(e) => s.set({ width: Number(e.target.value) })} className={field}>
-          {SIZES.map((v) => (
-            <option key={v} value={v}>
-              {v}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="flex flex-col gap-1">
-        <span className="font-medium">Height</span>
-        <select data-testid="height" value={s.height} onChange={(e) => s.set({ height: Number(e.target.value) })} className={field}>
-          {SIZES.map((v) => (
-            <option key={v} value={v}>
-              {v}
-            </option>
-          ))}
-        </select>
-      </label>
+      <NumberSelect label="Width" testId="width" value={s.width} options={SIZES} onChange={(v) => s.set({ width: v })} />
+      <NumberSelect label="Height" testId="height" value={s.height} options={SIZES} onChange={(v) => s.set({ height: v })} />
       <label className="flex flex-col gap-1">
         <span className="font-medium">Guidance rescale φ</span>
         <input
@@ -132,12 +114,12 @@ export function SamplerControls() {
           step={0.05}
           value={s.guidanceRescale}
           onChange={(e) => s.set({ guidanceRescale: Math.min(1, Math.max(0, Number(e.target.value))) })}
-          className={field}
+          className={fieldClass}
         />
       </label>
       <label className="flex flex-col gap-1">
         <span className="font-medium">Backend</span>
-        <select data-testid="backend" value={s.backend} onChange={(e) => s.set({ backend: e.target.value as BackendPreference })} className={field}>
+        <select data-testid="backend" value={s.backend} onChange={(e) => s.set({ backend: e.target.value as BackendPreference })} className={fieldClass}>
           <option value="auto">auto</option>
           <option value="webgpu">WebGPU</option>
           <option value="wasm">wasm (CPU)</option>

@@ -4,8 +4,8 @@ import { useEffect, useRef } from 'react';
 import { prepareUploadedSketch } from '@/lib/sketch';
 import { useSketch, type UploadMode } from '@/stores/sketch';
 import { putRgba } from './image-io';
+import { fieldClass } from '../fields';
 
-const field = 'rounded border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900';
 
 /** Turns the stored edge source into the sketch's background layer (one undo step). */
 export function importEdges(): void {
@@ -48,7 +48,7 @@ export function SketchUpload({ onFile }: { onFile: (file: File) => void }) {
             </div>
             <label className="flex items-center gap-2">
               <span className="w-20">Mode</span>
-              <select data-testid="upload-mode" value={uploadMode} className={field} onChange={(e) => rerun({ uploadMode: e.target.value as UploadMode })}>
+              <select data-testid="upload-mode" value={uploadMode} className={fieldClass} onChange={(e) => rerun({ uploadMode: e.target.value as UploadMode })}>
                 <option value="auto">auto</option>
                 <option value="lines">line drawing</option>
                 <option value="canny">edges (Canny)</option>
