@@ -69,8 +69,6 @@ export interface GenerateResult {
   timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
 }
 
-const VAE_SCALE = 8;
-
 async function encodePrompt(models: PipelineModels, text: string): Promise<Tensor> {
   const { ids } = models.tokenizer.encode(text);
   const out = await models.textEncoder.run({ input_ids: { kind: 'int', dims: [1, ids.length], values: ids } });
@@ -136,7 +134,8 @@ export async function generate(models: PipelineModels, params: GenerateParams, h
   const images = hooks.images ?? {};
 
   // 1. Check inputs
-  checkInputs(params, VAE_SCALE);
+  const vaeScale = models.folder.vaeDownsample;
+  checkInputs(params, vaeScale);
   const doCfg = params.guidanceScale > 1;
   if (images.init && !models.vaeEncoder) throw new Error('this model folder has no vae_encoder/model.onnx: img2img needs one');
 
@@ -160,7 +159,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, h
 
   // 5. Prepare latents: seeded noise × init_noise_sigma, or the noised init image
   const channels = declaredDim(models.unet, 'sample', 1, 4);
-  const shape = [1, channels, params.height / VAE_SCALE, params.width / VAE_SCALE];
+  const shape = [1, channels, params.height / vaeScale, params.width / vaeScale];
   const generator = new TorchGenerator(params.seed);
   let latents: Tensor;
   if (images.init && models.vaeEncoder) {

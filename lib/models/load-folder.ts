@@ -12,6 +12,7 @@ import {
   parseModelIndex,
   parseSchedulerConfig,
   SD1_VAE_SCALING_FACTOR,
+  SD_VAE_DOWNSAMPLE,
   type LanternManifest,
   type ModelIndex,
   type ModelPart,
@@ -24,6 +25,8 @@ export interface ModelFolder {
   tokenizerFiles: TokenizerFiles;
   lantern: LanternManifest | null;
   vaeScalingFactor: number;
+  /** Image pixels per latent cell along each side. */
+  vaeDownsample: number;
   /** Display name: lantern.json's name, else the folder's last path segment. */
   name: string;
 }
@@ -79,6 +82,9 @@ export async function loadModelFolder(source: FileSource): Promise<ModelFolder> 
   const vaeFromConfig = (vaeConfig as { scaling_factor?: unknown } | undefined)?.scaling_factor;
   const vaeScalingFactor =
     lantern?.vaeScalingFactor ?? (typeof vaeFromConfig === 'number' ? vaeFromConfig : SD1_VAE_SCALING_FACTOR);
+  // diffusers' VaeImageProcessor: 2^(len(block_out_channels) − 1), unless lantern.json says.
+  const blocks = (vaeConfig as { block_out_channels?: unknown } | undefined)?.block_out_channels;
+  const vaeDownsample = lantern?.vaeDownsampleFactor ?? (Array.isArray(blocks) && blocks.length > 0 ? 2 ** (blocks.length - 1) : SD_VAE_DOWNSAMPLE);
   const segments = source.base.replace(/\/+$/, '').split('/');
   return {
     source,
@@ -87,6 +93,7 @@ export async function loadModelFolder(source: FileSource): Promise<ModelFolder> 
     tokenizerFiles,
     lantern,
     vaeScalingFactor,
+    vaeDownsample,
     name: lantern?.name ?? segments[segments.length - 1] ?? source.base,
   };
 }

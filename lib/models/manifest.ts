@@ -19,6 +19,8 @@ export interface LanternManifest {
   description?: string;
   licence?: string;
   vaeScalingFactor?: number;
+  /** Pixels per latent cell (8 for SD; Lantern's shapes VAE uses 4). */
+  vaeDownsampleFactor?: number;
   recommended?: {
     steps?: number;
     guidance?: number;
@@ -98,9 +100,15 @@ export function parseSchedulerConfig(file: string, json: unknown): SchedulerConf
 export function parseLanternManifest(file: string, json: unknown): LanternManifest {
   if (!isObject(json)) fail(file, 'expected a JSON object');
   if (json.vaeScalingFactor !== undefined) num(file, json, 'vaeScalingFactor');
+  if (json.vaeDownsampleFactor !== undefined) {
+    const f = num(file, json, 'vaeDownsampleFactor');
+    if (!Number.isInteger(f) || f < 1) fail(file, `"vaeDownsampleFactor" must be a positive integer (got ${f})`);
+  }
   if (json.recommended !== undefined && !isObject(json.recommended)) fail(file, '"recommended" must be an object');
   return json as LanternManifest;
 }
 
 /** The VAE scaling factor: lantern.json, then vae_decoder/config.json (diffusers), then SD 1.x's value. */
 export const SD1_VAE_SCALING_FACTOR = 0.18215;
+/** SD's VAE: 2^(len(block_out_channels) − 1) = 8. */
+export const SD_VAE_DOWNSAMPLE = 8;
