@@ -137,30 +137,38 @@ const N4 = [
   [0, 1],
 ] as const;
 
+/**
+ * Breadth-first flood from `seeds` (marked in `seen`) into neighbours q of p for which
+ * `enter(q, p)` holds; returns every pixel reached, seeds first.
+ */
+function flood(seeds: number[], w: number, h: number, seen: Uint8Array, nbrs: readonly (readonly [number, number])[], enter: (q: number, p: number) => boolean): number[] {
+  const queue = seeds;
+  for (const s of seeds) seen[s] = 1;
+  for (let k = 0; k < queue.length; k++) {
+    const p = queue[k];
+    const x = p % w;
+    const y = (p - x) / w;
+    for (const [dx, dy] of nbrs) {
+      const nx = x + dx;
+      const ny = y + dy;
+      if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
+      const q = ny * w + nx;
+      if (!seen[q] && enter(q, p)) {
+        seen[q] = 1;
+        queue.push(q);
+      }
+    }
+  }
+  return queue;
+}
+
 /** Connected components of `mask` pixels (nonzero), pixels joined when `same(p, q)`. */
 function components(w: number, h: number, mask: (p: number) => boolean, same: (p: number, q: number) => boolean, nbrs: readonly (readonly [number, number])[] = N8): number[][] {
   const seen = new Uint8Array(w * h);
   const out: number[][] = [];
   for (let s = 0; s < w * h; s++) {
     if (seen[s] || !mask(s)) continue;
-    seen[s] = 1;
-    const comp = [s];
-    for (let k = 0; k < comp.length; k++) {
-      const p = comp[k];
-      const x = p % w;
-      const y = (p - x) / w;
-      for (const [dx, dy] of nbrs) {
-        const nx = x + dx;
-        const ny = y + dy;
-        if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
-        const q = ny * w + nx;
-        if (!seen[q] && mask(q) && same(p, q)) {
-          seen[q] = 1;
-          comp.push(q);
-        }
-      }
-    }
-    out.push(comp);
+    out.push(flood([s], w, h, seen, nbrs, (q, p) => mask(q) && same(p, q)));
   }
   return out;
 }
@@ -174,31 +182,14 @@ function interior(p: number, w: number, h: number, mask: Uint8Array): boolean {
 
 /** The blob plus every pixel it encloses (holes that don't reach the image border). */
 function fillHoles(inBlob: Uint8Array, w: number, h: number): Uint8Array {
-  const outside = new Uint8Array(w * h);
-  const queue: number[] = [];
+  const border: number[] = [];
   for (let p = 0; p < w * h; p++) {
     const x = p % w;
     const y = (p - x) / w;
-    if ((x === 0 || y === 0 || x === w - 1 || y === h - 1) && !inBlob[p]) {
-      outside[p] = 1;
-      queue.push(p);
-    }
+    if ((x === 0 || y === 0 || x === w - 1 || y === h - 1) && !inBlob[p]) border.push(p);
   }
-  for (let k = 0; k < queue.length; k++) {
-    const p = queue[k];
-    const x = p % w;
-    const y = (p - x) / w;
-    for (const [dx, dy] of N4) {
-      const nx = x + dx;
-      const ny = y + dy;
-      if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
-      const q = ny * w + nx;
-      if (!outside[q] && !inBlob[q]) {
-        outside[q] = 1;
-        queue.push(q);
-      }
-    }
-  }
+  const outside = new Uint8Array(w * h);
+  flood(border, w, h, outside, N4, (q) => !inBlob[q]);
   const out = new Uint8Array(w * h);
   for (let p = 0; p < w * h; p++) out[p] = outside[p] ? 0 : 1;
   return out;

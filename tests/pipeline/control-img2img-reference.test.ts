@@ -2,59 +2,29 @@
  * ControlNet and img2img through Lantern's pipeline vs independent torch runs of the same
  * fixture weights (training/fixtures/reference_controlnet.py, diffusers semantics).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generate } from '@/lib/diffusion/pipeline';
 import { loadPipeline, type PipelineModels } from '@/lib/diffusion/load-pipeline';
 import { loadModelFolder } from '@/lib/models/load-folder';
 import { createNodeSessionFactory } from '@/lib/onnx/node';
-import type { GenerateParams } from '@/lib/diffusion/check-inputs';
 import type { FloatImage } from '@/lib/tensor/image';
 import { dirSource } from '../helpers/dir-source';
+import { expectImage, expectLatents, readReference, referenceParams, type Reference } from '../helpers/reference';
 
-const read = (name: string) => JSON.parse(readFileSync(`tests/fixtures/pipeline/${name}.json`, 'utf8'));
 const factory = createNodeSessionFactory({ intraOpNumThreads: 1 });
 const load = async (folder: string) => loadPipeline(await loadModelFolder(dirSource(folder)), factory);
 
-function params(ref: Record<string, never>, extra: Partial<GenerateParams>): GenerateParams {
-  return {
-    prompt: ref.prompt,
-    negativePrompt: ref.negative_prompt,
-    seed: ref.seed,
-    steps: ref.steps,
-    guidanceScale: ref.guidance,
-    guidanceRescale: 0,
-    scheduler: 'ddim',
-    width: ref.width,
-    height: ref.height,
-    ...extra,
-  };
-}
-
-function floatImage(ref: Record<string, never>, key: string): FloatImage {
+function floatImage(ref: Reference, key: string): FloatImage {
   const [height, width] = ref[`${key}_shape_hwc`] as number[];
   return { width, height, data: Float32Array.from(ref[key] as number[]) };
 }
 
-function expectLatents(actual: Float32Array, expected: number[]) {
-  const scale = Math.max(...expected.map(Math.abs));
-  let maxDiff = 0;
-  actual.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - expected[i]))));
-  expect(maxDiff / scale).toBeLessThan(1e-4);
-}
-
-function expectImage(actual: Float32Array, ref: { image_sum: number; image_first_16: number[] }) {
-  const sum = actual.reduce((a, b) => a + b, 0);
-  expect(Math.abs(sum - ref.image_sum) / ref.image_sum).toBeLessThan(1e-5);
-  Array.from(actual.subarray(0, 16)).forEach((v, i) => expect(v).toBeCloseTo(ref.image_first_16[i], 4));
-}
-
 describe('ControlNet vs torch (scale 0.8, start 0, end 0.5, CFG 7.5)', () => {
-  const ref = read('controlnet-reference');
+  const ref = readReference('controlnet-reference');
   for (const folder of ['models/fixtures/tiny-sd-controlnet', 'models/fixtures/tiny-sd-controlnet-onnxweb']) {
     it(`matches through ${folder.split('/').pop()}'s tensor names`, async () => {
       const models = await load(folder);
-      const r = await generate(models, params(ref, { controlScale: 0.8, controlStart: 0, controlEnd: 0.5 }), {
+      const r = await generate(models, referenceParams(ref, { controlScale: 0.8, controlStart: 0, controlEnd: 0.5 }), {
         images: { control: floatImage(ref, 'control_image') },
       });
       expect(r.timesteps).toEqual(ref.timesteps);
@@ -66,8 +36,8 @@ describe('ControlNet vs torch (scale 0.8, start 0, end 0.5, CFG 7.5)', () => {
 
   it('the control changes the image, and a residual-taking U-Net without a sketch matches plain tiny-sd', async () => {
     const models = await load('models/fixtures/tiny-sd-controlnet');
-    const plain = read('tiny-sd-ddim-reference');
-    const without = await generate(models, params(ref, {}));
+    const plain = readReference('tiny-sd-ddim-reference');
+    const without = await generate(models, referenceParams(ref, {}));
     expectLatents(without.latents.data, plain.final_latents);
     expect(without.controlScales).toEqual([]);
   });
@@ -81,18 +51,18 @@ describe('img2img vs torch (seed 7, strength 0.6, 10 DDIM steps)', () => {
   }
 
   it('samples the posterior (latent_parameters) then noises at t_start, drawing in diffusers order', async () => {
-    const ref = read('img2img-reference');
+    const ref = readReference('img2img-reference');
     const models = await withEncoderFrom(ref.vae_encoder_model);
-    const r = await generate(models, params(ref, { strength: ref.strength }), { images: { init: floatImage(ref, 'init_image') } });
+    const r = await generate(models, referenceParams(ref, { strength: ref.strength }), { images: { init: floatImage(ref, 'init_image') } });
     expect(r.timesteps).toEqual(ref.timesteps);
     expectLatents(r.latents.data, ref.final_latents);
     expectImage(r.image.data, ref);
   });
 
   it('uses the mean directly when the encoder gives latent_sample', async () => {
-    const ref = read('img2img-mean-reference');
+    const ref = readReference('img2img-mean-reference');
     const models = await withEncoderFrom(ref.vae_encoder_model);
-    const r = await generate(models, params(ref, { strength: ref.strength }), { images: { init: floatImage(ref, 'init_image') } });
+    const r = await generate(models, referenceParams(ref, { strength: ref.strength }), { images: { init: floatImage(ref, 'init_image') } });
     expect(r.timesteps).toEqual(ref.timesteps);
     expectLatents(r.latents.data, ref.final_latents);
     expectImage(r.image.data, ref);
