@@ -33,7 +33,7 @@ export async function loadPipeline(
 ): Promise<PipelineModels> {
   const tokenizer = ClipTokenizer.fromFiles(folder.tokenizerFiles);
   const sessions: ModelSession[] = [];
-  // Sequential on purpose: onnxruntime-web initialises one session at a time.
+  // Sequential on purpose: the web runtime initialises one session at a time.
   const open = async (part: ModelPart) => {
     const files = await readPart(folder, part, (loaded, total) => onProgress?.({ part, loaded, total }));
     const s = await factory.create(files.model, `${part}/model.onnx`, files.externalData);
@@ -45,7 +45,7 @@ export async function loadPipeline(
     const unet = await open('unet');
     const vaeDecoder = await open('vae_decoder');
     // Optional parts: a folder may declare one yet not ship it, or ship one this backend
-    // cannot run (e.g. onnxruntime-web has no float64 Cast for TensorStack's
+    // cannot run (e.g. the web runtime has no float64 Cast for TensorStack's
     // conditioning_scale). Then txt2img still works and the reason is reported.
     const warnings: string[] = [];
     const optional = async (part: ModelPart) => {

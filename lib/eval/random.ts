@@ -1,4 +1,4 @@
-/** A tiny seeded PRNG (mulberry32) for the evaluator's prompt set and sketches: no Math.random. */
+/** A tiny seeded PRNG (mulberry32) for the evaluator's prompt set and sketches: never the unseeded global generator. */
 
 export class SeededRandom {
   private state: number;
