@@ -73,7 +73,8 @@ async function main() {
   results.node_cpu = await nodeBench();
   console.log('onnxruntime-node CPU', results.node_cpu);
   if (!values['no-browser']) {
-    const server = spawn('npx', ['next', 'start', '-p', values.port!, '-H', '127.0.0.1'], { stdio: 'ignore' });
+    // Own process group: npx starts next-server as a child, and both must go when we are done.
+    const server = spawn('npx', ['next', 'start', '-p', values.port!, '-H', '127.0.0.1'], { stdio: 'ignore', detached: true });
     try {
       await new Promise((r) => setTimeout(r, 4000));
       for (const backend of ['wasm', 'webgpu'] as const) {
@@ -81,7 +82,7 @@ async function main() {
         console.log(`chromium ${backend}`, results[`browser_${backend}`]);
       }
     } finally {
-      server.kill();
+      if (server.pid !== undefined) process.kill(-server.pid, 'SIGTERM');
     }
   }
   await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
