@@ -223,23 +223,9 @@ function splitTouching(pixels: number[], w: number, h: number, minArea: number):
     if (!pieces.every((c) => c.some((p) => interior(p, w, h, cur)))) return [pixels];
     // Regrow: breadth-first from all pieces at once, inside the blob.
     const owner = new Int32Array(w * h).fill(-1);
-    const queue: number[] = [];
-    pieces.forEach((c, i) => c.forEach((p) => ((owner[p] = i), queue.push(p))));
-    for (let k = 0; k < queue.length; k++) {
-      const p = queue[k];
-      const x = p % w;
-      const y = (p - x) / w;
-      for (const [dx, dy] of N4) {
-        const nx = x + dx;
-        const ny = y + dy;
-        if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
-        const q = ny * w + nx;
-        if (inBlob[q] && owner[q] < 0) {
-          owner[q] = owner[p];
-          queue.push(q);
-        }
-      }
-    }
+    const seeds: number[] = [];
+    pieces.forEach((c, i) => c.forEach((p) => ((owner[p] = i), seeds.push(p))));
+    flood(seeds, w, h, new Uint8Array(w * h), N4, (q, p) => inBlob[q] === 1 && ((owner[q] = owner[p]), true));
     const parts: number[][] = pieces.map(() => []);
     const orphans: number[] = [];
     for (const p of pixels) (owner[p] >= 0 ? parts[owner[p]] : orphans).push(p);
