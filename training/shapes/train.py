@@ -110,8 +110,19 @@ def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> No
         e.copy_(b)
 
 
-def lr_at(step: int, base: float, warmup: int) -> float:
-    return base * min(1.0, (step + 1) / warmup)
+def lr_at(step: int, base: float, warmup: int, total: int | None = None) -> float:
+    """Linear warm-up; with a step horizon, cosine decay to 10 % of `base` at `total` (a short
+    run gains most from ending at a low learning rate)."""
+    lr = base * min(1.0, (step + 1) / warmup)
+    if total:
+        frac = min(1.0, max(0.0, (step - warmup) / max(1, total - warmup)))
+        lr *= 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * frac))
+    return lr
+
+
+def step_cap(args, stage: str) -> int:
+    steps = getattr(args, f"{stage}_steps")
+    return min(args.max_steps, steps) if steps else args.max_steps
 
 
 class Budget:
@@ -234,14 +245,14 @@ def stage_vae(run, cfg, args, device, log, minutes):
                      "elapsed_s": budget.elapsed, "loss_avg": loss_avg, "done": done}, path)
 
     last_ckpt, t_log, s_log = time.time(), time.time(), step
-    while not budget.over() and step < args.max_steps:
+    while not budget.over() and step < step_cap(args, "vae"):
         if _stop_requested:
             save()
             raise Stop()
         x, _, _ = data.make_batch(range(step * B, step * B + B), dseed)
         x = torch.from_numpy(x).to(device)
         for gparam in opt.param_groups:
-            gparam["lr"] = lr_at(step, args.vae_lr, 200)
+            gparam["lr"] = lr_at(step, args.vae_lr, 200, args.vae_steps)
         rec, mean, logvar = vae(x, step_generator(args.seed, "vae", step) if device.type == "cpu" else None)
         l1 = (rec - x).abs().mean()
         mse = F.mse_loss(rec, x)
@@ -359,7 +370,7 @@ def stage_unet(run, cfg, args, device, log, minutes, tok, vae):
                      "loss_avg": loss_avg, "done": done}, path)
 
     last_ckpt, t_log, s_log = time.time(), time.time(), step
-    while not budget.over() and step < args.max_steps:
+    while not budget.over() and step < step_cap(args, "unet"):
         if _stop_requested:
             save()
             raise Stop()
@@ -372,7 +383,7 @@ def stage_unet(run, cfg, args, device, log, minutes, tok, vae):
         ctx = te(tok.batch(caps).to(device))
         loss = diffusion_loss(unet(zt, t, ctx), noise, t, ac, args.min_snr)
         for gparam in opt.param_groups:
-            gparam["lr"] = lr_at(step, args.unet_lr, args.warmup)
+            gparam["lr"] = lr_at(step, args.unet_lr, args.warmup, args.unet_steps)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -449,7 +460,7 @@ def stage_controlnet(run, cfg, args, device, log, minutes, tok, vae, unet, te):
                      "step": step, "elapsed_s": budget.elapsed, "loss_avg": loss_avg, "done": done}, path)
 
     last_ckpt, t_log, s_log = time.time(), time.time(), step
-    while not budget.over() and step < args.max_steps:
+    while not budget.over() and step < step_cap(args, "controlnet"):
         if _stop_requested:
             save()
             raise Stop()
@@ -464,7 +475,7 @@ def stage_controlnet(run, cfg, args, device, log, minutes, tok, vae, unet, te):
         downs, mid = cn(zt, t, ctx, sk, one)
         loss = diffusion_loss(unet(zt, t, ctx, downs, mid), noise, t, ac, args.min_snr)
         for gparam in opt.param_groups:
-            gparam["lr"] = lr_at(step, args.controlnet_lr, 200)
+            gparam["lr"] = lr_at(step, args.controlnet_lr, 200, args.controlnet_steps)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(cn.parameters(), 1.0)
@@ -496,6 +507,8 @@ def parse_args(argv=None):
     ap.add_argument("--fractions", default="0.1,0.75,0.15", help="vae,unet,controlnet share of --minutes")
     for s in STAGES:
         ap.add_argument(f"--{s}-minutes", type=float, default=None, help=f"override the {s} budget")
+        ap.add_argument(f"--{s}-steps", type=int, default=None,
+                        help=f"{s} step count: the stage ends there and its learning rate decays (cosine) towards it")
     ap.add_argument("--device", default="auto", help="auto | cpu | cuda[:N]")
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads on CPU")
     ap.add_argument("--seed", type=int, default=0)
