@@ -15,6 +15,26 @@ function TokenCounter({ id, value }: { id: string; value: { count: number; max: 
   );
 }
 
+/** A small model knows few words: its lantern.json examples, one click each. */
+function ExamplePrompts({ prompts, onPick }: { prompts: string[]; onPick: (p: string) => void }) {
+  if (!prompts.length) return null;
+  return (
+    <div className="flex flex-wrap items-center gap-1 text-xs" data-testid="example-prompts">
+      <span className="text-neutral-500">Try:</span>
+      {prompts.map((p) => (
+        <button
+          key={p}
+          type="button"
+          className="rounded-full border border-neutral-300 px-2 py-0.5 hover:bg-neutral-100 dark:border-neutral-700 dark:hover:bg-neutral-800"
+          onClick={() => onPick(p)}
+        >
+          {p}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 export function PromptFields() {
   const { prompt, negativePrompt, guidanceScale, set } = useSettings();
   const { tokenCount, negativeTokenCount, model } = useRun();
@@ -37,6 +57,7 @@ export function PromptFields() {
           onChange={(e) => set({ prompt: e.target.value })}
         />
       </label>
+      <ExamplePrompts prompts={model?.examplePrompts ?? []} onPick={(p) => set({ prompt: p })} />
       <label className={`flex flex-col gap-1 ${negativeActive ? '' : 'opacity-50'}`}>
         <span className="flex justify-between text-sm font-medium">
           Negative prompt <TokenCounter id="negative-tokens" value={negativeTokenCount} />

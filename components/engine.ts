@@ -23,6 +23,8 @@ function applyRecommended(info: ModelInfo): void {
   if (r.width !== undefined) patch.width = r.width;
   if (r.height !== undefined) patch.height = r.height;
   if (isSchedulerName(r.scheduler)) patch.scheduler = r.scheduler;
+  // An empty prompt starts from something this model can draw.
+  if (!settings.prompt.trim() && info.examplePrompts.length) patch.prompt = info.examplePrompts[0];
   settings.set(patch);
 }
 

@@ -30,6 +30,8 @@ export interface LanternManifest {
     /** Steps for live mode (regenerate while drawing). */
     liveSteps?: number;
   };
+  /** Prompts the model knows how to draw (a small model has a small vocabulary): shown as suggestions. */
+  examplePrompts?: string[];
   files?: Record<string, { bytes: number; sha256: string }>;
 }
 
@@ -105,6 +107,9 @@ export function parseLanternManifest(file: string, json: unknown): LanternManife
     if (!Number.isInteger(f) || f < 1) fail(file, `"vaeDownsampleFactor" must be a positive integer (got ${f})`);
   }
   if (json.recommended !== undefined && !isObject(json.recommended)) fail(file, '"recommended" must be an object');
+  if (json.examplePrompts !== undefined && !(Array.isArray(json.examplePrompts) && json.examplePrompts.every((p) => typeof p === 'string'))) {
+    fail(file, '"examplePrompts" must be an array of strings');
+  }
   return json as LanternManifest;
 }
 

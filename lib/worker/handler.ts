@@ -103,6 +103,7 @@ export class DiffusionWorkerHandler {
       schedulerClass: String(folder.schedulerConfig._class_name ?? 'unknown'),
       defaultSampler: defaultSamplerLabel(folder.schedulerConfig),
       recommended: folder.lantern?.recommended ?? {},
+      examplePrompts: folder.lantern?.examplePrompts ?? [],
       maxPromptTokens: models.tokenizer.maxLength - 2,
       hasControlNet: models.controlnet !== undefined,
       hasVaeEncoder: models.vaeEncoder !== undefined,

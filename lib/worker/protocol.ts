@@ -25,6 +25,8 @@ export interface ModelInfo {
   /** A1111-style label of the folder's own scheduler, e.g. "PLMS". */
   defaultSampler: string;
   recommended: NonNullable<LanternManifest['recommended']>;
+  /** lantern.json's example prompts ([] when it has none). */
+  examplePrompts: string[];
   /** Prompt tokens that fit (model_max_length − BOS − EOS). */
   maxPromptTokens: number;
   /** The folder ships a ControlNet (sketch conditioning) / a VAE encoder (img2img). */

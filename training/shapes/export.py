@@ -33,6 +33,13 @@ import data  # noqa: E402
 import models as M  # noqa: E402
 
 OPSET = 17
+EXAMPLE_CAPTIONS = [
+    "a red circle on a blue background",
+    "two green triangles on a white background",
+    "a big yellow star on the left on a black background",
+    "a small blue square above a big orange circle on a grey background",
+    "three purple squares on a yellow background",
+]
 DOWNSAMPLE = 4
 
 
@@ -247,6 +254,7 @@ def main() -> None:
     ap.add_argument("--name", default="lantern-shapes")
     ap.add_argument("--steps", type=int, default=25)
     ap.add_argument("--guidance", type=float, default=5.0)
+    ap.add_argument("--live-steps", type=int, default=10, help="steps for the studio's live mode")
     ap.add_argument("--no-verify", action="store_true")
     ap.add_argument("--max-mb", type=float, default=40.0)
     args = ap.parse_args()
@@ -300,7 +308,9 @@ def main() -> None:
         "vaeDownsampleFactor": DOWNSAMPLE,
         "padToken": M.EOS,
         "recommended": {"steps": args.steps, "guidance": args.guidance, "scheduler": "default",
-                        "width": data.IMAGE_SIZE, "height": data.IMAGE_SIZE},
+                        "width": data.IMAGE_SIZE, "height": data.IMAGE_SIZE, "liveSteps": args.live_steps},
+        # The grammar's words are all this model knows: the studio offers these to start from.
+        "examplePrompts": EXAMPLE_CAPTIONS,
         "training": {"config": cfg.to_dict(), "steps": mods["steps"],
                      "params": {k: M.count_params(mods[k]) for k in ("text_encoder", "unet", "vae", "controlnet")
                                 if k in mods},

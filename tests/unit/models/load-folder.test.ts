@@ -50,6 +50,14 @@ describe('model folder loading', () => {
     expect(folder.schedulerConfig.beta_schedule).toBe('scaled_linear');
   });
 
+  it('reads example prompts from lantern.json and rejects ones that are not strings', async () => {
+    const ok = await loadModelFolder(dirSource(TINY, { 'lantern.json': text('{"examplePrompts": ["a red circle", "two green squares"]}') }));
+    expect(ok.lantern?.examplePrompts).toEqual(['a red circle', 'two green squares']);
+    const bad = await loadModelFolder(dirSource(TINY, { 'lantern.json': text('{"examplePrompts": ["a red circle", 3]}') })).catch((e) => e);
+    expect(bad.code).toBe('malformed-file');
+    expect(bad.message).toBe('lantern.json: "examplePrompts" must be an array of strings');
+  });
+
   it('says which tokenizer file is missing', async () => {
     const err = await loadModelFolder(dirSource(FLOAT_T, { 'tokenizer/merges.txt': null })).catch((e) => e);
     expect(err.message).toMatch(/needs tokenizer\.json, or vocab\.json \+ merges\.txt \(merges\.txt is missing\)/);
