@@ -20,5 +20,7 @@ for (const f of wanted) cpSync(join(dist, f), join(ortOut, f));
 
 const modelsOut = join(root, 'public', 'models');
 rmSync(modelsOut, { recursive: true, force: true });
-cpSync(join(root, 'models'), modelsOut, { recursive: true, filter: (src) => !src.endsWith('.md') });
+// READMEs and the quality reports (models/*/eval/) are for people reading the repo, not for the app.
+const served = (src) => !src.endsWith('.md') && !/[\\/]eval([\\/]|$)/.test(src);
+cpSync(join(root, 'models'), modelsOut, { recursive: true, filter: served });
 console.log(`prepare-public: ${wanted.length} runtime files → public/ort/, models/ → public/models/`);
