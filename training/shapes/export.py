@@ -179,11 +179,16 @@ def load_run(run: str):
     vae = M.VAE(cfg)
     vae.load_state_dict(torch.load(os.path.join(run, "vae.pt"), map_location="cpu")["model"])
     ck = torch.load(os.path.join(run, "unet.pt"), map_location="cpu")
+    steps = {"unet": ck["step"]}
+    # The refine stage (offset-noise fine-tune of U-Net + text encoder) supersedes the U-Net stage.
+    refine = os.path.join(run, "refine.pt")
+    if os.path.exists(refine):
+        ck = torch.load(refine, map_location="cpu")
+        steps["refine"] = ck["step"]
     unet, te = M.UNet(cfg), M.TextEncoder(len(tok), cfg)
     unet.load_state_dict(ck["ema_unet"])
     te.load_state_dict(ck["ema_text_encoder"])
-    mods = {"cfg": cfg, "vae": vae, "unet": unet, "text_encoder": te,
-            "steps": {"unet": ck["step"]}}
+    mods = {"cfg": cfg, "vae": vae, "unet": unet, "text_encoder": te, "steps": steps}
     cn_path = os.path.join(run, "controlnet.pt")
     if os.path.exists(cn_path):
         ckc = torch.load(cn_path, map_location="cpu")

@@ -37,8 +37,8 @@ sys.path.insert(0, HERE)
 import data  # noqa: E402
 import models as M  # noqa: E402
 
-STAGES = ["vae", "unet", "controlnet"]
-STAGE_ID = {"vae": 1, "unet": 2, "controlnet": 3}
+STAGES = ["vae", "unet", "controlnet", "refine"]
+STAGE_ID = {"vae": 1, "unet": 2, "controlnet": 3, "refine": 4}
 PREVIEW_PROMPTS = [
     "a big red circle on the left on a blue background",
     "two green triangles on a white background",
@@ -316,12 +316,17 @@ def diffusion_loss(eps_pred, noise, t, ac, min_snr):
     return mse.mean()
 
 
-def noisy_latents(vae, x, t, g, device, ac):
+def noisy_latents(vae, x, t, g, device, ac, offset=0.0):
     with torch.no_grad():
         mean, logvar = vae.encode(x)
         eps_z = torch.randn(mean.shape, generator=g).to(device)
         z = (mean + torch.exp(0.5 * logvar) * eps_z) * vae.scaling_factor
     noise = torch.randn(z.shape, generator=g).to(device)
+    if offset > 0:
+        # Offset noise (Guttenberg 2023): a per-image, per-channel constant in the noise. Without
+        # it the mean of x_T still carries the image's mean colour at t = 999, which sampling from
+        # pure noise cannot supply, so every background came out the data set's average grey.
+        noise = noise + offset * torch.randn(z.shape[0], z.shape[1], 1, 1, generator=g).to(device)
     a = ac[t][:, None, None, None]
     return a.sqrt() * z + (1 - a).sqrt() * noise, noise
 
@@ -331,8 +336,10 @@ def drop_captions(captions, p, g):
     return [c if k else "" for c, k in zip(captions, keep.tolist())]
 
 
-def stage_unet(run, cfg, args, device, log, minutes, tok, vae):
-    path = os.path.join(run, "unet.pt")
+def stage_unet(run, cfg, args, device, log, minutes, tok, vae, stage="unet", init=None):
+    """U-Net + text encoder. stage "unet": from scratch; "refine": fine-tunes `init` (the
+    finished U-Net and text encoder) with offset noise, leaving the ControlNet trained on it valid."""
+    path = os.path.join(run, f"{stage}.pt")
     ck = load_ckpt(path)
     unet, te = M.UNet(cfg), M.TextEncoder(len(tok), cfg)
     if ck and ck.get("done"):
@@ -341,9 +348,18 @@ def stage_unet(run, cfg, args, device, log, minutes, tok, vae):
         return unet.to(device).eval(), te.to(device).eval()
     torch.manual_seed(args.seed + 2)
     unet, te = M.UNet(cfg), M.TextEncoder(len(tok), cfg)
+    if init is not None:
+        unet.load_state_dict(init[0].state_dict())
+        te.load_state_dict(init[1].state_dict())
     ema_unet, ema_te = copy.deepcopy(unet), copy.deepcopy(te)
     params = list(unet.parameters()) + list(te.parameters())
-    opt = torch.optim.AdamW(params, lr=args.unet_lr, betas=(0.9, 0.999), weight_decay=0.01)
+    for p in params:
+        p.requires_grad_(True)
+    base_lr = args.unet_lr if stage == "unet" else args.refine_lr
+    warmup = args.warmup if stage == "unet" else 50
+    offset = args.offset_noise if stage == "unet" else args.refine_offset_noise
+    ema_decay = args.ema if stage == "unet" else args.refine_ema
+    opt = torch.optim.AdamW(params, lr=base_lr, betas=(0.9, 0.999), weight_decay=0.01)
     step, elapsed, loss_avg = 0, 0.0, None
     if ck:
         unet.load_state_dict(ck["unet"])
@@ -352,7 +368,7 @@ def stage_unet(run, cfg, args, device, log, minutes, tok, vae):
         ema_te.load_state_dict(ck["ema_text_encoder"])
         opt.load_state_dict(ck["opt"])
         step, elapsed, loss_avg = ck["step"], ck["elapsed_s"], ck.get("loss_avg")
-        log(f"[unet] resume at step {step}, {elapsed / 60:.1f} min done")
+        log(f"[{stage}] resume at step {step}, {elapsed / 60:.1f} min done")
     for m in (unet, te, ema_unet, ema_te):
         m.to(device)
     _opt_to(opt, device)
@@ -360,7 +376,7 @@ def stage_unet(run, cfg, args, device, log, minutes, tok, vae):
     vae.eval()
     ac = M.alphas_cumprod().to(device)
     budget = Budget(minutes, elapsed)
-    dseed = data_seed(args.seed, "unet")
+    dseed = data_seed(args.seed, stage)
     B = args.batch_unet
 
     def save(done=False):
@@ -370,42 +386,42 @@ def stage_unet(run, cfg, args, device, log, minutes, tok, vae):
                      "loss_avg": loss_avg, "done": done}, path)
 
     last_ckpt, t_log, s_log = time.time(), time.time(), step
-    while not budget.over() and step < step_cap(args, "unet"):
+    while not budget.over() and step < step_cap(args, stage):
         if _stop_requested:
             save()
             raise Stop()
-        g = step_generator(args.seed, "unet", step)
+        g = step_generator(args.seed, stage, step)
         x, caps, _ = data.make_batch(range(step * B, step * B + B), dseed)
         x = torch.from_numpy(x).to(device)
         caps = drop_captions(caps, args.caption_dropout, g)
         t = torch.randint(0, 1000, (B,), generator=g).to(device)
-        zt, noise = noisy_latents(vae, x, t, g, device, ac)
+        zt, noise = noisy_latents(vae, x, t, g, device, ac, offset)
         ctx = te(tok.batch(caps).to(device))
         loss = diffusion_loss(unet(zt, t, ctx), noise, t, ac, args.min_snr)
         for gparam in opt.param_groups:
-            gparam["lr"] = lr_at(step, args.unet_lr, args.warmup, args.unet_steps)
+            gparam["lr"] = lr_at(step, base_lr, warmup, getattr(args, f"{stage}_steps"))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
-        decay = min(args.ema, (1 + step) / (10 + step))
+        decay = min(ema_decay, (1 + step) / (10 + step))
         ema_update(ema_unet, unet, decay)
         ema_update(ema_te, te, decay)
         loss_avg = loss.item() if loss_avg is None else 0.99 * loss_avg + 0.01 * loss.item()
         if time.time() - t_log >= args.log_seconds:
             rate = (step - s_log) / (time.time() - t_log)
-            log(f"[unet] step {step} loss {loss.item():.4f} (avg {loss_avg:.4f}) grad {gn.item():.2f} "
+            log(f"[{stage}] step {step} loss {loss.item():.4f} (avg {loss_avg:.4f}) grad {gn.item():.2f} "
                 f"lr {opt.param_groups[0]['lr']:.1e} {rate:.2f} step/s {rate * B:.1f} img/s "
                 f"{budget.elapsed / 60:.1f}/{minutes:.1f} min")
             t_log, s_log = time.time(), step
         if time.time() - last_ckpt >= args.ckpt_minutes * 60:
             save()
-            _diffusion_preview(run, f"unet_{step:07d}", ema_unet, ema_te, vae, tok, device, args)
+            _diffusion_preview(run, f"{stage}_{step:07d}", ema_unet, ema_te, vae, tok, device, args)
             last_ckpt = time.time()
-    log(f"[unet] done at step {step} (avg loss {loss_avg})")
+    log(f"[{stage}] done at step {step} (avg loss {loss_avg})")
     save(done=True)
-    _diffusion_preview(run, f"unet_{step:07d}", ema_unet, ema_te, vae, tok, device, args)
+    _diffusion_preview(run, f"{stage}_{step:07d}", ema_unet, ema_te, vae, tok, device, args)
     return ema_unet, ema_te
 
 
@@ -504,7 +520,7 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="run folder (created; resumed when it exists)")
     ap.add_argument("--minutes", type=float, default=480.0, help="total time budget")
-    ap.add_argument("--fractions", default="0.1,0.75,0.15", help="vae,unet,controlnet share of --minutes")
+    ap.add_argument("--fractions", default="0.1,0.65,0.15,0.1", help="vae,unet,controlnet,refine share of --minutes")
     for s in STAGES:
         ap.add_argument(f"--{s}-minutes", type=float, default=None, help=f"override the {s} budget")
         ap.add_argument(f"--{s}-steps", type=int, default=None,
@@ -525,10 +541,14 @@ def parse_args(argv=None):
     ap.add_argument("--min-snr", type=float, default=5.0, help="min-SNR-γ loss weighting (0 = off)")
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--controlnet-ema", type=float, default=0.998)
+    ap.add_argument("--offset-noise", type=float, default=0.0, help="offset noise in the from-scratch U-Net stage")
+    ap.add_argument("--refine-offset-noise", type=float, default=0.15, help="offset noise in the refine stage")
+    ap.add_argument("--refine-lr", type=float, default=1e-4)
+    ap.add_argument("--refine-ema", type=float, default=0.995)
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--log-seconds", type=float, default=30.0)
     ap.add_argument("--max-steps", type=int, default=10 ** 12, help="per-stage step cap (smoke tests)")
-    ap.add_argument("--stop-after", choices=["tokenizer"] + STAGES, default="controlnet")
+    ap.add_argument("--stop-after", choices=["tokenizer"] + STAGES, default="refine")
     ap.add_argument("--no-preview", action="store_true")
     return ap.parse_args(argv)
 
@@ -585,6 +605,9 @@ def main(argv=None) -> None:
             return
         torch.manual_seed(args.seed + 3)
         stage_controlnet(run, cfg, args, device, log, minutes["controlnet"], tok, vae, unet, te)
+        if args.stop_after == "controlnet":
+            return
+        stage_unet(run, cfg, args, device, log, minutes["refine"], tok, vae, "refine", (unet, te))
         log("all stages done; export with: /usr/bin/python3 training/shapes/export.py --run " + run)
     except Stop:
         log("stopped by signal; checkpoint saved, run the same command to resume")
