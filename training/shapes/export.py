@@ -189,13 +189,17 @@ def load_run(run: str):
     unet.load_state_dict(ck["ema_unet"])
     te.load_state_dict(ck["ema_text_encoder"])
     mods = {"cfg": cfg, "vae": vae, "unet": unet, "text_encoder": te, "steps": steps}
-    cn_path = os.path.join(run, "controlnet.pt")
+    cn_path = os.path.join(run, "cnrefine.pt")       # the ControlNet retrained on the refined U-Net
+    if not os.path.exists(cn_path):
+        cn_path = os.path.join(run, "controlnet.pt")
     if os.path.exists(cn_path):
         ckc = torch.load(cn_path, map_location="cpu")
         cn = M.ControlNet(cfg)
         cn.load_state_dict(ckc["ema"])
         mods["controlnet"] = cn
-        mods["steps"]["controlnet"] = ckc["step"]
+        mods["steps"][os.path.basename(cn_path)[:-3]] = ckc["step"]
+        if cn_path.endswith("cnrefine.pt"):
+            mods["steps"]["controlnet"] = torch.load(os.path.join(run, "controlnet.pt"), map_location="cpu")["step"]
     for k in ("vae", "unet", "text_encoder", "controlnet"):
         if k in mods:
             mods[k].eval()

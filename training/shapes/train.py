@@ -11,7 +11,7 @@ Stages (each skipped when its checkpoint says done):
                                        weighting, 10 % caption dropout, EMA weights
   4. controlnet  → RUN/controlnet.pt   copy of the (EMA) U-Net encoder + zero convs on the
                                        sketches, U-Net and text encoder frozen
-The time budget (--minutes) is split by --fractions (vae,unet,controlnet) unless a stage's
+The time budget (--minutes) is split by --fractions (vae,unet,controlnet,refine,cnrefine) unless a stage's
 own --{stage}-minutes is given. Checkpoints are written atomically every --ckpt-minutes, at
 the end of a stage and on SIGINT/SIGTERM; running the same command again resumes. Data and
 noise are pure functions of (seed, stage, step), so a resumed run sees the same batches.
@@ -37,8 +37,8 @@ sys.path.insert(0, HERE)
 import data  # noqa: E402
 import models as M  # noqa: E402
 
-STAGES = ["vae", "unet", "controlnet", "refine"]
-STAGE_ID = {"vae": 1, "unet": 2, "controlnet": 3, "refine": 4}
+STAGES = ["vae", "unet", "controlnet", "refine", "cnrefine"]
+STAGE_ID = {"vae": 1, "unet": 2, "controlnet": 3, "refine": 4, "cnrefine": 5}
 PREVIEW_PROMPTS = [
     "a big red circle on the left on a blue background",
     "two green triangles on a white background",
@@ -442,23 +442,30 @@ def _diffusion_preview(run, name, unet, te, vae, tok, device, args, controlnet=N
         f.write("\n".join(PREVIEW_PROMPTS) + "\n")
 
 
-def stage_controlnet(run, cfg, args, device, log, minutes, tok, vae, unet, te):
-    path = os.path.join(run, "controlnet.pt")
+def stage_controlnet(run, cfg, args, device, log, minutes, tok, vae, unet, te, stage="controlnet", init=None):
+    """ControlNet on a frozen U-Net. stage "controlnet": from the U-Net's encoder; "cnrefine":
+    continues `init` (the finished ControlNet) on the refined U-Net it will run with."""
+    path = os.path.join(run, f"{stage}.pt")
     ck = load_ckpt(path)
     if ck and ck.get("done"):
         cn = M.ControlNet(cfg)
         cn.load_state_dict(ck["ema"])
         return cn
-    cn = M.ControlNet.from_unet(unet.cpu(), cfg)
+    if init is None:
+        cn = M.ControlNet.from_unet(unet.cpu(), cfg)
+    else:
+        cn = M.ControlNet(cfg)
+        cn.load_state_dict(init.state_dict())
     ema = copy.deepcopy(cn)
-    opt = torch.optim.AdamW(cn.parameters(), lr=args.controlnet_lr, betas=(0.9, 0.999), weight_decay=0.0)
+    base_lr = args.controlnet_lr if stage == "controlnet" else args.cnrefine_lr
+    opt = torch.optim.AdamW(cn.parameters(), lr=base_lr, betas=(0.9, 0.999), weight_decay=0.0)
     step, elapsed, loss_avg = 0, 0.0, None
     if ck:
         cn.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["opt"])
         step, elapsed, loss_avg = ck["step"], ck["elapsed_s"], ck.get("loss_avg")
-        log(f"[controlnet] resume at step {step}, {elapsed / 60:.1f} min done")
+        log(f"[{stage}] resume at step {step}, {elapsed / 60:.1f} min done")
     for m in (cn, ema, unet, te):
         m.to(device)
     _opt_to(opt, device)
@@ -467,7 +474,7 @@ def stage_controlnet(run, cfg, args, device, log, minutes, tok, vae, unet, te):
     cn.train(), ema.eval(), unet.eval(), te.eval(), vae.eval()
     ac = M.alphas_cumprod().to(device)
     budget = Budget(minutes, elapsed)
-    dseed = data_seed(args.seed, "controlnet")
+    dseed = data_seed(args.seed, stage)
     B = args.batch_controlnet
     one = torch.tensor([1.0], device=device)
 
@@ -476,11 +483,11 @@ def stage_controlnet(run, cfg, args, device, log, minutes, tok, vae, unet, te):
                      "step": step, "elapsed_s": budget.elapsed, "loss_avg": loss_avg, "done": done}, path)
 
     last_ckpt, t_log, s_log = time.time(), time.time(), step
-    while not budget.over() and step < step_cap(args, "controlnet"):
+    while not budget.over() and step < step_cap(args, stage):
         if _stop_requested:
             save()
             raise Stop()
-        g = step_generator(args.seed, "controlnet", step)
+        g = step_generator(args.seed, stage, step)
         x, caps, sk = data.make_batch(range(step * B, step * B + B), dseed, sketch=True)
         x, sk = torch.from_numpy(x).to(device), torch.from_numpy(sk).to(device)
         caps = drop_captions(caps, args.controlnet_caption_dropout, g)
@@ -491,7 +498,7 @@ def stage_controlnet(run, cfg, args, device, log, minutes, tok, vae, unet, te):
         downs, mid = cn(zt, t, ctx, sk, one)
         loss = diffusion_loss(unet(zt, t, ctx, downs, mid), noise, t, ac, args.min_snr)
         for gparam in opt.param_groups:
-            gparam["lr"] = lr_at(step, args.controlnet_lr, 200, args.controlnet_steps)
+            gparam["lr"] = lr_at(step, base_lr, 200 if stage == "controlnet" else 50, getattr(args, f"{stage}_steps"))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(cn.parameters(), 1.0)
@@ -501,16 +508,16 @@ def stage_controlnet(run, cfg, args, device, log, minutes, tok, vae, unet, te):
         loss_avg = loss.item() if loss_avg is None else 0.99 * loss_avg + 0.01 * loss.item()
         if time.time() - t_log >= args.log_seconds:
             rate = (step - s_log) / (time.time() - t_log)
-            log(f"[controlnet] step {step} loss {loss.item():.4f} (avg {loss_avg:.4f}) {rate:.2f} step/s "
+            log(f"[{stage}] step {step} loss {loss.item():.4f} (avg {loss_avg:.4f}) {rate:.2f} step/s "
                 f"{rate * B:.1f} img/s {budget.elapsed / 60:.1f}/{minutes:.1f} min")
             t_log, s_log = time.time(), step
         if time.time() - last_ckpt >= args.ckpt_minutes * 60:
             save()
-            _diffusion_preview(run, f"controlnet_{step:07d}", unet, te, vae, tok, device, args, ema)
+            _diffusion_preview(run, f"{stage}_{step:07d}", unet, te, vae, tok, device, args, ema)
             last_ckpt = time.time()
-    log(f"[controlnet] done at step {step} (avg loss {loss_avg})")
+    log(f"[{stage}] done at step {step} (avg loss {loss_avg})")
     save(done=True)
-    _diffusion_preview(run, f"controlnet_{step:07d}", unet, te, vae, tok, device, args, ema)
+    _diffusion_preview(run, f"{stage}_{step:07d}", unet, te, vae, tok, device, args, ema)
     return ema
 
 
@@ -520,7 +527,7 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="run folder (created; resumed when it exists)")
     ap.add_argument("--minutes", type=float, default=480.0, help="total time budget")
-    ap.add_argument("--fractions", default="0.1,0.65,0.15,0.1", help="vae,unet,controlnet,refine share of --minutes")
+    ap.add_argument("--fractions", default="0.1,0.6,0.15,0.1,0.05", help="vae,unet,controlnet,refine,cnrefine share of --minutes")
     for s in STAGES:
         ap.add_argument(f"--{s}-minutes", type=float, default=None, help=f"override the {s} budget")
         ap.add_argument(f"--{s}-steps", type=int, default=None,
@@ -545,10 +552,11 @@ def parse_args(argv=None):
     ap.add_argument("--refine-offset-noise", type=float, default=0.15, help="offset noise in the refine stage")
     ap.add_argument("--refine-lr", type=float, default=1e-4)
     ap.add_argument("--refine-ema", type=float, default=0.995)
+    ap.add_argument("--cnrefine-lr", type=float, default=2e-4)
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--log-seconds", type=float, default=30.0)
     ap.add_argument("--max-steps", type=int, default=10 ** 12, help="per-stage step cap (smoke tests)")
-    ap.add_argument("--stop-after", choices=["tokenizer"] + STAGES, default="refine")
+    ap.add_argument("--stop-after", choices=["tokenizer"] + STAGES, default="cnrefine")
     ap.add_argument("--no-preview", action="store_true")
     return ap.parse_args(argv)
 
@@ -604,10 +612,14 @@ def main(argv=None) -> None:
         if args.stop_after == "unet":
             return
         torch.manual_seed(args.seed + 3)
-        stage_controlnet(run, cfg, args, device, log, minutes["controlnet"], tok, vae, unet, te)
+        cn = stage_controlnet(run, cfg, args, device, log, minutes["controlnet"], tok, vae, unet, te)
         if args.stop_after == "controlnet":
             return
-        stage_unet(run, cfg, args, device, log, minutes["refine"], tok, vae, "refine", (unet, te))
+        unet, te = stage_unet(run, cfg, args, device, log, minutes["refine"], tok, vae, "refine", (unet, te))
+        if args.stop_after == "refine":
+            return
+        torch.manual_seed(args.seed + 5)
+        stage_controlnet(run, cfg, args, device, log, minutes["cnrefine"], tok, vae, unet, te, "cnrefine", cn)
         log("all stages done; export with: /usr/bin/python3 training/shapes/export.py --run " + run)
     except Stop:
         log("stopped by signal; checkpoint saved, run the same command to resume")
