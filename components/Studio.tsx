@@ -12,7 +12,7 @@ import { ResultView } from './ResultView';
 import { SamplerControls } from './SamplerControls';
 import { StatusLine } from './StatusLine';
 
-export const DEFAULT_MODEL_URL = '/models/fixtures/tiny-sd/';
+export const DEFAULT_MODEL_URL = '/models/lantern-shapes/';
 const BACKENDS: readonly string[] = ['auto', 'webgpu', 'wasm'];
 
 /** `?model=` and `?backend=` let a link (or a test) pick the model folder and backend. */
