@@ -14,15 +14,17 @@ export class StudioPage {
   constructor(readonly page: Page) {}
 
   /** Opens the studio asking for WebGPU, and checks which backend the status line names. */
-  async openOnWebGpu(model = FIXTURE_MODEL) {
+  async openOnWebGpu(model: string | null = FIXTURE_MODEL) {
     await this.open({ backend: 'webgpu', model });
     const backend = expectedBackend();
     await expect(this.backend()).toHaveText(backend);
     if (backend === 'wasm') await expect(this.page.getByTestId('backend-reason')).toContainText('no WebGPU adapter available: fell back to wasm');
   }
 
-  async open(opts: { backend?: 'webgpu' | 'wasm' | 'auto'; model?: string } = {}) {
-    const q = new URLSearchParams({ model: opts.model ?? FIXTURE_MODEL, ...(opts.backend ? { backend: opts.backend } : {}) });
+  /** `model: null` opens the studio's own default model (no `?model=`). */
+  async open(opts: { backend?: 'webgpu' | 'wasm' | 'auto'; model?: string | null } = {}) {
+    const model = opts.model === undefined ? FIXTURE_MODEL : opts.model;
+    const q = new URLSearchParams({ ...(model !== null ? { model } : {}), ...(opts.backend ? { backend: opts.backend } : {}) });
     await this.page.goto(`/?${q}`);
     await expect(this.page.getByTestId('backend-in-use')).toBeVisible();
     await expect(this.page.getByTestId('generate')).toBeEnabled();
@@ -66,8 +68,8 @@ export class StudioPage {
     else await this.page.keyboard.press('Control+Enter');
   }
 
-  async waitForResult() {
-    await expect(this.page.getByTestId('message')).toContainText('done in', { timeout: 170_000 });
+  async waitForResult(timeout = 170_000) {
+    await expect(this.page.getByTestId('message')).toContainText('done in', { timeout });
     await expect(this.page.getByTestId('result-canvas')).toBeVisible();
   }
 
