@@ -42,7 +42,8 @@ class Config:
     unet_channels: tuple = (64, 96, 112)    # 16×16, 8×8, 4×4
     unet_heads: int = 4
     # Self-attention per U-Net level (16×16, 8×8, 4×4; mid uses the last). At 16×16 it cost
-    # ~40 % of a CPU training step for little gain on flat shapes: cross-attention stays.
+    # about a third of a CPU training step (1.7 → 1.15 s at batch 32) for little gain on flat
+    # shapes: cross-attention stays.
     unet_self_attn: tuple = (False, True, True)
     time_dim_mult: int = 4
     hint_channels: tuple = (16, 32, 64)

@@ -11,8 +11,12 @@ Stages (each skipped when its checkpoint says done):
                                        weighting, 10 % caption dropout, EMA weights
   4. controlnet  → RUN/controlnet.pt   copy of the (EMA) U-Net encoder + zero convs on the
                                        sketches, U-Net and text encoder frozen
-The time budget (--minutes) is split by --fractions (vae,unet,controlnet,refine,cnrefine) unless a stage's
-own --{stage}-minutes is given. Checkpoints are written atomically every --ckpt-minutes, at
+  5. refine      → RUN/refine.pt       the EMA U-Net + text encoder fine-tuned with offset noise
+                                       (backgrounds follow the prompt); export prefers it
+  6. cnrefine    → RUN/cnrefine.pt     the ControlNet trained on against the refined U-Net
+A stage ends at --{stage}-steps (its cosine learning-rate horizon) or when its time budget is
+spent. The budget (--minutes) is split by --fractions (vae,unet,controlnet,refine,cnrefine)
+unless a stage's own --{stage}-minutes is given. Checkpoints are written atomically every --ckpt-minutes, at
 the end of a stage and on SIGINT/SIGTERM; running the same command again resumes. Data and
 noise are pure functions of (seed, stage, step), so a resumed run sees the same batches.
 Log: RUN/train.log; sample grids: RUN/samples/.
