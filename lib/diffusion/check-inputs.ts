@@ -1,4 +1,5 @@
 /** Precise validation of generation parameters before any model runs (diffusers' check_inputs). */
+import { InvalidParamsError } from '../errors';
 import { SCHEDULER_NAMES, type SchedulerName } from './schedulers';
 
 export interface GenerateParams {
@@ -26,12 +27,7 @@ export interface GenerateParams {
 export const CONTROL_DEFAULTS = { controlScale: 1, controlStart: 0, controlEnd: 1 } as const;
 export const DEFAULT_STRENGTH = 0.75;
 
-export class InvalidParamsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidParamsError';
-  }
-}
+export { InvalidParamsError };
 
 export function checkInputs(p: GenerateParams, vaeScale = 8): void {
   const bad = (m: string): never => {

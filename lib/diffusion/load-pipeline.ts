@@ -53,7 +53,7 @@ export async function loadPipeline(
       try {
         return await open(part);
       } catch (err) {
-        if (err instanceof ModelFolderError && err.code === 'missing-file') return undefined;
+        if (err instanceof ModelFolderError && err.problem === 'missing-file') return undefined;
         if (err instanceof ModelFolderError) throw err;
         warnings.push(String((err as Error).message ?? err));
         return undefined;

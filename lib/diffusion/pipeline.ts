@@ -2,6 +2,7 @@
  * txt2img / img2img / ControlNet, step by step as diffusers' StableDiffusion pipelines do it.
  * Pure engine code: sessions arrive through lib/onnx's types, noise through a seeded generator.
  */
+import { CancelledError } from '../errors';
 import { TorchGenerator } from '../random/torch-generator';
 import type { Feed } from '../onnx/types';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
@@ -15,12 +16,7 @@ import type { PipelineModels } from './load-pipeline';
 import { createScheduler, schedulerLabel } from './schedulers';
 import { yieldToEventLoop } from './yield';
 
-export class CancelledError extends Error {
-  constructor(readonly atStep: number) {
-    super(`cancelled before step ${atStep + 1}`);
-    this.name = 'CancelledError';
-  }
-}
+export { CancelledError };
 
 export interface StepProgress {
   /** Steps finished so far (1-based after the first step). */

@@ -1,3 +1,7 @@
+import { ModelFolderError } from '../errors';
+
+export { ModelFolderError };
+
 /**
  * Where a model folder's files come from. The same loader reads a same-origin
  * `/models/...` folder in the browser, a Hub `resolve/main/` URL, or a local HTTP server in tests.
@@ -9,16 +13,6 @@ export interface FileSource {
   readBytes(path: string, onProgress?: (loaded: number, total: number | null) => void): Promise<Uint8Array | null>;
 }
 
-export class ModelFolderError extends Error {
-  constructor(
-    readonly code: 'missing-file' | 'malformed-file' | 'unsupported-model' | 'fetch-failed',
-    readonly file: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ModelFolderError';
-  }
-}
 
 export function fetchSource(baseUrl: string, fetchImpl: typeof fetch = fetch): FileSource {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;

@@ -1,6 +1,7 @@
 /** onnxruntime-node session factory for the CLI, tests and benchmarks (CPU). */
 import * as ort from 'onnxruntime-node';
 import type { SessionFactory } from './types';
+import { runtimeError } from './runtime-errors';
 import { wrapSession } from './wrap-session';
 
 export function createNodeSessionFactory(opts: { intraOpNumThreads?: number } = {}): SessionFactory {
@@ -15,7 +16,7 @@ export function createNodeSessionFactory(opts: { intraOpNumThreads?: number } = 
         });
         return wrapSession(ort, session, label);
       } catch (err) {
-        throw new Error(`${label}: onnxruntime-node could not load the model: ${(err as Error).message ?? err}`);
+        throw runtimeError(label, 'onnxruntime-node could not load the model', err);
       }
     },
   };

@@ -4,6 +4,7 @@
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import type { Backend, BackendPreference, SessionFactory } from './types';
+import { runtimeError } from './runtime-errors';
 import { wrapSession } from './wrap-session';
 
 export interface BackendChoice {
@@ -60,7 +61,7 @@ export function createWebSessionFactory(backend: BackendChoice['backend']): Sess
         });
         return wrapSession(ort, session, label);
       } catch (err) {
-        throw new Error(`${label}: onnxruntime-web (${backend}) could not load the model: ${(err as Error).message ?? err}`);
+        throw runtimeError(label, `onnxruntime-web (${backend}) could not load the model`, err);
       }
     },
   };

@@ -6,6 +6,7 @@
 import type * as OrtCommon from 'onnxruntime-common';
 import { float16ToFloat32, float32ToFloat16 } from '../tensor/float16';
 import type { Tensor } from '../tensor/tensor';
+import { runtimeError } from './runtime-errors';
 import type { ElementType, Feed, IoInfo, ModelSession } from './types';
 
 type OrtModule = Pick<typeof OrtCommon, 'Tensor'>;
@@ -75,7 +76,12 @@ export function wrapSession(ort: OrtModule, session: Session, label: string): Mo
       for (const name of Object.keys(feeds)) {
         if (!inputs.some((i) => i.name === name)) throw new Error(`${label}: model has no input "${name}"`);
       }
-      const results = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+      let results: OrtCommon.InferenceSession.ReturnType;
+      try {
+        results = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+      } catch (err) {
+        throw runtimeError(label, 'run failed', err);
+      }
       const host: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(results)) {
         host[name] = await toHost(label, name, t);

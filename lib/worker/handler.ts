@@ -4,10 +4,10 @@
  * so tests drive it with a fake session factory.
  */
 import { CancelledError, generate } from '../diffusion/pipeline';
-import { InvalidParamsError } from '../diffusion/check-inputs';
+import { LanternError } from '../errors';
 import { loadPipeline, releasePipeline, type PipelineModels } from '../diffusion/load-pipeline';
 import { imageToRgba, latentPreviewRgba } from '../tensor/image';
-import { ModelFolderError, type FileSource } from '../models/file-source';
+import type { FileSource } from '../models/file-source';
 import { loadModelFolder } from '../models/load-folder';
 import { createScheduler, schedulerLabel } from '../diffusion/schedulers';
 import type { SchedulerConfig } from '../diffusion/schedulers/types';
@@ -30,17 +30,9 @@ function defaultSamplerLabel(config: SchedulerConfig): string {
   }
 }
 
+/** The wire code of a failure: from its class alone (lib/errors.ts), never from its text. */
 export function errorCode(err: unknown): ErrorCode {
-  if (err instanceof ModelFolderError) {
-    return (
-      { 'missing-file': 'model-missing-file', 'malformed-file': 'model-malformed', 'unsupported-model': 'model-unsupported', 'fetch-failed': 'fetch-failed' } as const
-    )[err.code];
-  }
-  if (err instanceof InvalidParamsError) return 'invalid-params';
-  const message = String((err as Error)?.message ?? err);
-  if (/out of memory|OOM|allocation failed/i.test(message)) return 'out-of-memory';
-  if (/onnxruntime|could not load the model/i.test(message)) return 'backend-failed';
-  return 'internal';
+  return err instanceof LanternError ? err.code : 'internal';
 }
 
 export class DiffusionWorkerHandler {

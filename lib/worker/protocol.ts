@@ -6,6 +6,7 @@ import type { GenerateParams } from '../diffusion/check-inputs';
 import type { GenerateImages } from '../diffusion/pipeline';
 import type { Backend, BackendPreference } from '../onnx/types';
 import type { LanternManifest } from '../models/manifest';
+import type { LanternErrorCode } from '../errors';
 
 export type { BackendPreference };
 
@@ -37,17 +38,8 @@ export interface ModelInfo {
   loadMs: number;
 }
 
-export type ErrorCode =
-  | 'model-missing-file'
-  | 'model-malformed'
-  | 'model-unsupported'
-  | 'fetch-failed'
-  | 'no-model'
-  | 'busy'
-  | 'invalid-params'
-  | 'backend-failed'
-  | 'out-of-memory'
-  | 'internal';
+/** Failures of the engine (lib/errors.ts) plus the worker's own. */
+export type ErrorCode = LanternErrorCode | 'no-model' | 'busy' | 'internal';
 
 export type WorkerEvent =
   | { id: string; type: 'load-progress'; part: string; loaded: number; total: number | null }

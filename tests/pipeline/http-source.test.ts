@@ -51,7 +51,7 @@ describe('model folder over HTTP', () => {
     await expect(loadModelFolder(fetchSource(`${base}/models/fixtures/absent/`))).rejects.toThrow(/model_index\.json: file not found/);
     const err = await loadModelFolder(fetchSource(`${base}/broken/`)).catch((e) => e);
     expect(err).toBeInstanceOf(ModelFolderError);
-    expect(err.code).toBe('fetch-failed');
+    expect(err.problem).toBe('fetch-failed');
     expect(err.message).toMatch(/HTTP 500/);
   });
 });

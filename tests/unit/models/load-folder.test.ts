@@ -27,13 +27,13 @@ describe('model folder loading', () => {
   it('names the missing file', async () => {
     const err = await loadModelFolder(dirSource(TINY, { 'scheduler/scheduler_config.json': null })).catch((e) => e);
     expect(err).toBeInstanceOf(ModelFolderError);
-    expect(err.code).toBe('missing-file');
+    expect(err.problem).toBe('missing-file');
     expect(err.message).toMatch(/scheduler\/scheduler_config\.json: file not found/);
   });
 
   it('names the malformed file and what is wrong with it', async () => {
     const bad = await loadModelFolder(dirSource(TINY, { 'model_index.json': text('{"unet": [') })).catch((e) => e);
-    expect(bad.code).toBe('malformed-file');
+    expect(bad.problem).toBe('malformed-file');
     expect(bad.message).toMatch(/^model_index\.json: not valid JSON/);
     const noUnet = await loadModelFolder(dirSource(TINY, { 'model_index.json': text('{"text_encoder": ["a","b"], "vae_decoder": ["a","b"]}') })).catch((e) => e);
     expect(noUnet.message).toMatch(/declares no "unet"/);
@@ -54,7 +54,7 @@ describe('model folder loading', () => {
     const ok = await loadModelFolder(dirSource(TINY, { 'lantern.json': text('{"examplePrompts": ["a red circle", "two green squares"]}') }));
     expect(ok.lantern?.examplePrompts).toEqual(['a red circle', 'two green squares']);
     const bad = await loadModelFolder(dirSource(TINY, { 'lantern.json': text('{"examplePrompts": ["a red circle", 3]}') })).catch((e) => e);
-    expect(bad.code).toBe('malformed-file');
+    expect(bad.problem).toBe('malformed-file');
     expect(bad.message).toBe('lantern.json: "examplePrompts" must be an array of strings');
   });
 

@@ -1,0 +1,96 @@
+/**
+ * Every failure Lantern knows how to name, as a class carrying a stable code. Errors are
+ * thrown where the failure is known (the loader knows the file, the ONNX seam knows the
+ * runtime said "out of memory"); the worker sends `{code, message}` from the class alone —
+ * nothing downstream classifies by message text.
+ */
+
+export type LanternErrorCode =
+  | 'model-missing-file'
+  | 'model-malformed'
+  | 'model-unsupported'
+  | 'fetch-failed'
+  | 'backend-failed'
+  | 'out-of-memory'
+  | 'device-lost'
+  | 'invalid-params'
+  | 'cancelled';
+
+export abstract class LanternError extends Error {
+  abstract readonly code: LanternErrorCode;
+}
+
+/** Why a model folder cannot be used; `file` is the path inside the folder it concerns. */
+export type ModelFolderProblem = 'missing-file' | 'malformed-file' | 'unsupported-model' | 'fetch-failed';
+
+const FOLDER_CODES: Readonly<Record<ModelFolderProblem, LanternErrorCode>> = {
+  'missing-file': 'model-missing-file',
+  'malformed-file': 'model-malformed',
+  'unsupported-model': 'model-unsupported',
+  'fetch-failed': 'fetch-failed',
+};
+
+export class ModelFolderError extends LanternError {
+  readonly code: LanternErrorCode;
+  constructor(
+    readonly problem: ModelFolderProblem,
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelFolderError';
+    this.code = FOLDER_CODES[problem];
+  }
+}
+
+/** A parameter the caller chose is out of range; `param` names it. */
+export class InvalidParamsError extends LanternError {
+  readonly code = 'invalid-params' as const;
+  constructor(
+    message: string,
+    readonly param?: string,
+  ) {
+    super(message);
+    this.name = 'InvalidParamsError';
+  }
+}
+
+/** The runtime refused a model or a run for a reason other than memory or a lost device. */
+export class BackendError extends LanternError {
+  readonly code = 'backend-failed' as const;
+  constructor(
+    /** The model file, e.g. "unet/model.onnx". */
+    readonly label: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+export class OutOfMemoryError extends LanternError {
+  readonly code = 'out-of-memory' as const;
+  constructor(
+    readonly label: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OutOfMemoryError';
+  }
+}
+
+export class DeviceLostError extends LanternError {
+  readonly code = 'device-lost' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeviceLostError';
+  }
+}
+
+export class CancelledError extends LanternError {
+  readonly code = 'cancelled' as const;
+  constructor(readonly atStep: number) {
+    super(`cancelled before step ${atStep + 1}`);
+    this.name = 'CancelledError';
+  }
+}
