@@ -1,5 +1,3 @@
-import type { NextConfig } from 'next';
-
 // Cross-origin isolation (COOP/COEP) unlocks SharedArrayBuffer, which onnxruntime-web's
 // multi-threaded wasm needs. Every asset we load is same-origin, so `require-corp` costs nothing.
 const isolationHeaders = [
@@ -7,7 +5,8 @@ const isolationHeaders = [
   { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
 ];
 
-const nextConfig: NextConfig = {
+/** @type {import('next').NextConfig} */
+const nextConfig = {
   reactStrictMode: true,
   async headers() {
     return [{ source: '/:path*', headers: isolationHeaders }];
