@@ -6,6 +6,7 @@
  * round with `Math.fround` where diffusers stores a float32 tensor, so the tables match
  * diffusers to float32 rounding; the per-step math runs in float64 on float32 inputs.
  */
+import { InvalidParamsError } from '../../errors';
 import type { NoiseSource } from '../../random/noise-source';
 import type { SchedulerConfig } from './types';
 
@@ -43,10 +44,33 @@ export function withDefaults<D extends Record<string, unknown>>(
   return out as SchedulerConfig & Record<keyof D, unknown>;
 }
 
-function describe(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value);
+/**
+ * A config value a scheduler class cannot run with, found when the class is constructed
+ * (diffusers raises the same in `__init__`, or later in `set_timesteps` / `step`).
+ * `param` (from InvalidParamsError) is the config key. The model loader re-throws it as a
+ * ModelFolderError naming the file (`parseSchedulerConfig`); at generation time it stays
+ * an invalid-params error (a named sampler the model's config cannot drive).
+ */
+export class SchedulerConfigError extends InvalidParamsError {
+  constructor(
+    readonly className: string,
+    readonly key: string,
+    readonly value: unknown,
+    message: string,
+  ) {
+    super(message, key);
+    this.name = 'SchedulerConfigError';
+  }
 }
 
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `"${value}"`;
+  if (typeof value === 'number' || value === undefined) return String(value);
+  if (Array.isArray(value) && value.length > 8) return `[${value.slice(0, 8).map(describeValue).join(', ')}, … (${value.length} items)]`;
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) ?? String(value);
+}
+
+/** `SomeScheduler does not support key "value" (a, b, c)`. */
 export function expectOneOf<T extends string>(
   className: string,
   key: string,
@@ -54,53 +78,67 @@ export function expectOneOf<T extends string>(
   allowed: readonly T[],
 ): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new Error(
-    `${className}: config.${key} ${describe(value)} is not supported (expected one of ${allowed
-      .map((a) => `"${a}"`)
-      .join(', ')})`,
+  throw new SchedulerConfigError(
+    className,
+    key,
+    value,
+    `${className} does not support ${key} ${describeValue(value)} (${allowed.join(', ')})`,
   );
 }
 
 export function expectBoolean(className: string, key: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
-  throw new Error(`${className}: config.${key} must be true or false, got ${describe(value)}`);
+  throw new SchedulerConfigError(className, key, value, `${className}: ${key} must be true or false, got ${describeValue(value)}`);
 }
 
+/** A finite number (JSON has no ±Infinity/NaN; Python's bare ones arrive as null = default). */
 export function expectNumber(
   className: string,
   key: string,
   value: unknown,
-  opts: { integer?: boolean; min?: number; minExclusive?: number } = {},
+  opts: { integer?: boolean; min?: number; minExclusive?: number; max?: number } = {},
 ): number {
   const ok =
     typeof value === 'number' &&
-    !Number.isNaN(value) &&
+    Number.isFinite(value) &&
     (!opts.integer || Number.isInteger(value)) &&
     (opts.min === undefined || value >= opts.min) &&
-    (opts.minExclusive === undefined || value > opts.minExclusive);
+    (opts.minExclusive === undefined || value > opts.minExclusive) &&
+    (opts.max === undefined || value <= opts.max);
   if (ok) return value as number;
+  const bounded = opts.min !== undefined && opts.max !== undefined;
   const what = [
-    opts.integer ? 'an integer' : 'a number',
-    opts.min !== undefined ? `>= ${opts.min}` : '',
+    opts.integer ? 'an integer' : 'a finite number',
+    bounded ? `in [${opts.min}, ${opts.max}]` : '',
+    !bounded && opts.min !== undefined ? `>= ${opts.min}` : '',
     opts.minExclusive !== undefined ? `> ${opts.minExclusive}` : '',
+    !bounded && opts.max !== undefined ? `<= ${opts.max}` : '',
   ]
     .filter(Boolean)
     .join(' ');
-  throw new Error(`${className}: config.${key} must be ${what}, got ${describe(value)}`);
+  throw new SchedulerConfigError(className, key, value, `${className}: ${key} must be ${what}, got ${describeValue(value)}`);
+}
+
+/** A config combination or feature a class rejects (or Lantern does not port), keyed by `key`. */
+export function configError(className: string, key: string, value: unknown, message: string): SchedulerConfigError {
+  return new SchedulerConfigError(className, key, value, `${className}: ${message}`);
 }
 
 /** `thresholding` (Imagen's dynamic thresholding) is for pixel-space models; not ported. */
 export function rejectThresholding(className: string, config: Record<string, unknown>): void {
   if (config.thresholding === true) {
-    throw new Error(
-      `${className}: config.thresholding=true (dynamic thresholding) is not supported; it is meant for pixel-space models, not latent diffusion`,
+    throw configError(
+      className,
+      'thresholding',
+      true,
+      'thresholding true (dynamic thresholding) is not supported; it is meant for pixel-space models, not latent diffusion',
     );
   }
 }
 
 export function checkInferenceSteps(className: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`${className}.setTimesteps: numInferenceSteps must be a positive integer, got ${n}`);
+    throw new InvalidParamsError(`${className}.setTimesteps: numInferenceSteps must be a positive integer, got ${n}`, 'steps');
   }
 }
 
@@ -114,8 +152,14 @@ export function checkSameLength(className: string, a: Float32Array, b: Float32Ar
 // Betas and alphas_cumprod
 // ---------------------------------------------------------------------------------------
 
+/** The beta schedules every diffusers class here builds. */
 export const BETA_SCHEDULES = ['linear', 'scaled_linear', 'squaredcos_cap_v2'] as const;
-export type BetaSchedule = (typeof BETA_SCHEDULES)[number] | 'sigmoid';
+/**
+ * DDPMScheduler's: also GeoDiff's `sigmoid` (diffusers 0.27.2) and `laplace` (diffusers
+ * >= 0.37, `betas_for_alpha_bar(alpha_transform_type="laplace")`).
+ */
+export const DDPM_BETA_SCHEDULES = [...BETA_SCHEDULES, 'sigmoid', 'laplace'] as const;
+export type BetaSchedule = (typeof DDPM_BETA_SCHEDULES)[number];
 
 /** `torch.linspace(start, end, steps, dtype=torch.float32)` (ATen's two-sided CPU kernel). */
 export function torchLinspaceF32(start: number, end: number, steps: number): Float64Array {
@@ -134,9 +178,28 @@ export function torchLinspaceF32(start: number, end: number, steps: number): Flo
   return out;
 }
 
-/** diffusers' `betas_for_alpha_bar` (cosine), used for `squaredcos_cap_v2`. */
-export function betasForAlphaBar(numDiffusionTimesteps: number, maxBeta = 0.999): Float64Array {
-  const alphaBar = (t: number) => Math.cos(((t + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
+/** Python's `math.copysign(1, x)` (+0 gives 1, unlike Math.sign). */
+function copysign1(x: number): number {
+  return x < 0 || Object.is(x, -0) ? -1 : 1;
+}
+
+/**
+ * diffusers' `betas_for_alpha_bar`: `cosine` (Nichol & Dhariwal) for `squaredcos_cap_v2`,
+ * `laplace` for DDPM's `laplace` schedule. Python floats, then one float32 tensor.
+ */
+export function betasForAlphaBar(
+  numDiffusionTimesteps: number,
+  maxBeta = 0.999,
+  transform: 'cosine' | 'laplace' = 'cosine',
+): Float64Array {
+  const alphaBar =
+    transform === 'cosine'
+      ? (t: number) => Math.cos(((t + 0.008) / 1.008) * (Math.PI / 2)) ** 2
+      : (t: number) => {
+          const lmb = -0.5 * copysign1(0.5 - t) * Math.log(1 - 2 * Math.abs(0.5 - t) + 1e-6);
+          const snr = Math.exp(lmb);
+          return Math.sqrt(snr / (1 + snr));
+        };
   const out = new Float64Array(numDiffusionTimesteps);
   for (let i = 0; i < numDiffusionTimesteps; i++) {
     const t1 = i / numDiffusionTimesteps;
@@ -169,44 +232,58 @@ export function rescaleZeroTerminalSnr(betas: Float64Array): Float64Array {
 }
 
 /**
- * The beta table of a config, as each class's `__init__` builds it.
- * `allowSigmoid`: only DDPMScheduler knows `beta_schedule="sigmoid"`.
+ * The beta table of a config, as each class's `__init__` builds it. `schedules` is the
+ * list of `beta_schedule` values the class implements (diffusers raises
+ * NotImplementedError for the others). `trained_betas`, when set, replaces the schedule
+ * (beta_schedule / beta_start / beta_end are then unused, as in diffusers).
  */
 export function makeBetas(
   className: string,
   config: {
     num_train_timesteps: number;
-    beta_start: number;
-    beta_end: number;
+    beta_start: unknown;
+    beta_end: unknown;
     beta_schedule: unknown;
     trained_betas?: unknown;
   },
-  allowSigmoid = false,
+  schedules: readonly BetaSchedule[] = BETA_SCHEDULES,
 ): Float64Array {
   const T = config.num_train_timesteps;
   if (config.trained_betas != null) {
     const tb = config.trained_betas;
-    if (!Array.isArray(tb) || tb.some((b) => typeof b !== 'number')) {
-      throw new Error(`${className}: config.trained_betas must be an array of numbers or null`);
+    if (!Array.isArray(tb) || tb.some((b) => typeof b !== 'number' || !Number.isFinite(b) || b < 0 || b > 1)) {
+      throw configError(className, 'trained_betas', tb, `trained_betas must be null or an array of numbers in [0, 1], got ${describeValue(tb)}`);
     }
-    // diffusers uses trained_betas as given, even if its length differs from num_train_timesteps
+    // diffusers takes any length; every integer timestep in [0, T) indexes this table, so a
+    // shorter one fails mid-sampling there (IndexError) and is refused here at load time
+    if (tb.length !== T) {
+      throw configError(
+        className,
+        'trained_betas',
+        tb,
+        `trained_betas has ${tb.length} values but num_train_timesteps is ${T}; they must match`,
+      );
+    }
     return Float64Array.from(tb as number[], (b) => f32(b));
   }
-  const allowed: readonly string[] = allowSigmoid ? [...BETA_SCHEDULES, 'sigmoid'] : BETA_SCHEDULES;
-  const schedule = expectOneOf(className, 'beta_schedule', config.beta_schedule, allowed);
+  const schedule = expectOneOf(className, 'beta_schedule', config.beta_schedule, schedules);
+  if (schedule === 'squaredcos_cap_v2') return betasForAlphaBar(T);
+  if (schedule === 'laplace') return betasForAlphaBar(T, 0.999, 'laplace');
+  const start = expectNumber(className, 'beta_start', config.beta_start, { min: 0, max: 1 });
+  const end = expectNumber(className, 'beta_end', config.beta_end, { min: 0, max: 1 });
   switch (schedule) {
     case 'linear':
-      return torchLinspaceF32(config.beta_start, config.beta_end, T);
+      return torchLinspaceF32(start, end, T);
     case 'scaled_linear': {
-      const x = torchLinspaceF32(Math.sqrt(config.beta_start), Math.sqrt(config.beta_end), T);
+      const x = torchLinspaceF32(Math.sqrt(start), Math.sqrt(end), T);
       return x.map((v) => f32(v * v));
     }
-    case 'squaredcos_cap_v2':
-      return betasForAlphaBar(T);
-    default: {
-      // 'sigmoid' (DDPM only): torch.sigmoid(linspace(-6, 6)) * (end - start) + start
+    case 'sigmoid': {
+      // GeoDiff: torch.sigmoid(torch.linspace(-6, 6, T)) * (end - start) + start, float32
+      // tensor ops with Python-float scalars (each op rounds to float32)
       const x = torchLinspaceF32(-6, 6, T);
-      return x.map((v) => f32(f32(1 / (1 + Math.exp(-v))) * (config.beta_end - config.beta_start) + config.beta_start));
+      const scale = f32(end - start);
+      return x.map((v) => f32(f32(f32(1 / (1 + Math.exp(-v))) * scale) + f32(start)));
     }
   }
 }

@@ -70,6 +70,8 @@ export class DDIMScheduler implements Scheduler {
   private readonly predictionType: PredictionType;
   private readonly clipSample: boolean;
   private readonly clipSampleRange: number;
+  /** The training β table (after zero-SNR rescaling when configured), float32 values. */
+  readonly betas: Float64Array;
   readonly alphasCumprod: Float64Array;
   private readonly finalAlphaCumprod: number;
   private numInferenceSteps: number | null = null;
@@ -79,10 +81,8 @@ export class DDIMScheduler implements Scheduler {
     const c = withDefaults(CLASS, config, DDIM_DEFAULTS);
     this.config = c;
     this.T = expectNumber(CLASS, 'num_train_timesteps', c.num_train_timesteps, { integer: true, min: 1 });
-    expectNumber(CLASS, 'beta_start', c.beta_start);
-    expectNumber(CLASS, 'beta_end', c.beta_end);
     this.spacing = expectOneOf(CLASS, 'timestep_spacing', c.timestep_spacing, TIMESTEP_SPACINGS);
-    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true });
+    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true, min: 0 });
     this.predictionType = expectOneOf(CLASS, 'prediction_type', c.prediction_type, PREDICTION_TYPES);
     this.clipSample = expectBoolean(CLASS, 'clip_sample', c.clip_sample);
     this.clipSampleRange = expectNumber(CLASS, 'clip_sample_range', c.clip_sample_range);
@@ -90,6 +90,7 @@ export class DDIMScheduler implements Scheduler {
 
     let betas = makeBetas(CLASS, c);
     if (expectBoolean(CLASS, 'rescale_betas_zero_snr', c.rescale_betas_zero_snr)) betas = rescaleZeroTerminalSnr(betas);
+    this.betas = betas;
     this.alphasCumprod = alphasCumprodOf(betas);
     // At the last step there is no previous ᾱ: SD uses ᾱ_0 (set_alpha_to_one=false), DDIM's paper 1.
     this.finalAlphaCumprod = expectBoolean(CLASS, 'set_alpha_to_one', c.set_alpha_to_one) ? 1.0 : this.alphasCumprod[0];

@@ -8,6 +8,7 @@
 import type { NoiseSource } from '../../random/noise-source';
 import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
 import {
+  DDPM_BETA_SCHEDULES,
   PREDICTION_TYPES,
   TIMESTEP_SPACINGS,
   addNoiseVp,
@@ -67,6 +68,8 @@ export class DDPMScheduler implements Scheduler {
   private readonly varianceType: VarianceType;
   private readonly clipSample: boolean;
   private readonly clipSampleRange: number;
+  /** The training β table (after zero-SNR rescaling when configured), float32 values. */
+  readonly betas: Float64Array;
   readonly alphasCumprod: Float64Array;
   /** null until setTimesteps: then `step` walks all T train timesteps, as in diffusers. */
   private numInferenceSteps: number | null = null;
@@ -76,18 +79,17 @@ export class DDPMScheduler implements Scheduler {
     const c = withDefaults(CLASS, config, DDPM_DEFAULTS);
     this.config = c;
     this.T = expectNumber(CLASS, 'num_train_timesteps', c.num_train_timesteps, { integer: true, min: 1 });
-    expectNumber(CLASS, 'beta_start', c.beta_start);
-    expectNumber(CLASS, 'beta_end', c.beta_end);
     this.spacing = expectOneOf(CLASS, 'timestep_spacing', c.timestep_spacing, TIMESTEP_SPACINGS);
-    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true });
+    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true, min: 0 });
     this.predictionType = expectOneOf(CLASS, 'prediction_type', c.prediction_type, PREDICTION_TYPES);
     this.varianceType = expectOneOf(CLASS, 'variance_type', c.variance_type, VARIANCE_TYPES);
     this.clipSample = expectBoolean(CLASS, 'clip_sample', c.clip_sample);
     this.clipSampleRange = expectNumber(CLASS, 'clip_sample_range', c.clip_sample_range);
     rejectThresholding(CLASS, c);
 
-    let betas = makeBetas(CLASS, c, /* allowSigmoid */ true);
+    let betas = makeBetas(CLASS, c, DDPM_BETA_SCHEDULES);
     if (expectBoolean(CLASS, 'rescale_betas_zero_snr', c.rescale_betas_zero_snr)) betas = rescaleZeroTerminalSnr(betas);
+    this.betas = betas;
     this.alphasCumprod = alphasCumprodOf(betas);
     this._timesteps = range(this.T).reverse();
   }

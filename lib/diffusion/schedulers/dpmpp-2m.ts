@@ -14,6 +14,8 @@ import type { NoiseSource } from '../../random/noise-source';
 import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
 import {
   PREDICTION_TYPES,
+  configError,
+  describeValue,
   TIMESTEP_SPACINGS,
   alphasCumprodOf,
   checkInferenceSteps,
@@ -91,6 +93,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   private readonly useLu: boolean;
   private readonly finalSigmasType: 'zero' | 'sigma_min';
   private readonly lambdaMinClipped: number;
+  /** The training β table (after zero-SNR rescaling when configured), float32 values. */
+  readonly betas: Float64Array;
   readonly alphasCumprod: Float64Array;
   private readonly trainSigmas: Float64Array;
   private readonly trainLogSigmas: Float64Array;
@@ -107,13 +111,13 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   constructor(config: RawSchedulerConfig = {}) {
     const c = withDefaults(CLASS, config, DPM_MULTISTEP_DEFAULTS);
     this.T = expectNumber(CLASS, 'num_train_timesteps', c.num_train_timesteps, { integer: true, min: 2 });
-    expectNumber(CLASS, 'beta_start', c.beta_start);
-    expectNumber(CLASS, 'beta_end', c.beta_end);
     this.spacing = expectOneOf(CLASS, 'timestep_spacing', c.timestep_spacing, TIMESTEP_SPACINGS);
-    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true });
+    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true, min: 0 });
     this.predictionType = expectOneOf(CLASS, 'prediction_type', c.prediction_type, PREDICTION_TYPES);
     this.solverOrder = expectNumber(CLASS, 'solver_order', c.solver_order, { integer: true, min: 1 });
-    if (this.solverOrder > 3) throw new Error(`${CLASS}: config.solver_order ${this.solverOrder} is not supported (1, 2 or 3)`);
+    if (this.solverOrder > 3) {
+      throw configError(CLASS, 'solver_order', this.solverOrder, `solver_order ${this.solverOrder} is not supported (1, 2 or 3)`);
+    }
     // diffusers silently maps DEIS / UniPC names when a config is shared across solvers
     const algorithmRaw = c.algorithm_type === 'deis' ? 'dpmsolver++' : c.algorithm_type;
     c.algorithm_type = algorithmRaw;
@@ -128,7 +132,7 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     this.solverType = expectOneOf(CLASS, 'solver_type', solverRaw, ['midpoint', 'heun'] as const);
     if (this.algorithm.startsWith('sde-') && this.solverOrder === 3) {
       // diffusers has no third-order SDE update (it fails on the third step with an unbound x_t)
-      throw new Error(`${CLASS}: solver_order 3 is not supported with algorithm_type "${this.algorithm}"`);
+      throw configError(CLASS, 'solver_order', 3, `solver_order 3 is not supported with algorithm_type "${this.algorithm}"`);
     }
     this.lowerOrderFinal = expectBoolean(CLASS, 'lower_order_final', c.lower_order_final);
     this.eulerAtFinal = expectBoolean(CLASS, 'euler_at_final', c.euler_at_final);
@@ -136,15 +140,24 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     this.useLu = expectBoolean(CLASS, 'use_lu_lambdas', c.use_lu_lambdas);
     this.finalSigmasType = expectOneOf(CLASS, 'final_sigmas_type', c.final_sigmas_type, ['zero', 'sigma_min'] as const);
     if (!this.algorithm.endsWith('++') && this.finalSigmasType === 'zero') {
-      throw new Error(
-        `${CLASS}: final_sigmas_type "zero" is not supported for algorithm_type "${this.algorithm}"; use "sigma_min"`,
+      throw configError(
+        CLASS,
+        'final_sigmas_type',
+        'zero',
+        `final_sigmas_type "zero" is not supported for algorithm_type "${this.algorithm}"; use "sigma_min"`,
       );
     }
+    // null is diffusers' default -inf (Python writes it bare; the loader reads it as null)
     this.lambdaMinClipped =
-      c.lambda_min_clipped === null ? -Infinity : expectNumber(CLASS, 'lambda_min_clipped', c.lambda_min_clipped);
+      c.lambda_min_clipped === null || c.lambda_min_clipped === -Infinity
+        ? -Infinity
+        : expectNumber(CLASS, 'lambda_min_clipped', c.lambda_min_clipped);
     if (c.variance_type !== null) {
-      throw new Error(
-        `${CLASS}: config.variance_type ${JSON.stringify(c.variance_type)} (learned variance) is not supported; expected null`,
+      throw configError(
+        CLASS,
+        'variance_type',
+        c.variance_type,
+        `variance_type ${describeValue(c.variance_type)} (learned variance) is not supported; expected null`,
       );
     }
     rejectThresholding(CLASS, c);
@@ -153,6 +166,7 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     let betas = makeBetas(CLASS, c);
     const rescale = expectBoolean(CLASS, 'rescale_betas_zero_snr', c.rescale_betas_zero_snr);
     if (rescale) betas = rescaleZeroTerminalSnr(betas);
+    this.betas = betas;
     this.alphasCumprod = alphasCumprodOf(betas);
     if (rescale) this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
     this.trainSigmas = sigmasFromAlphasCumprod(this.alphasCumprod);

@@ -53,6 +53,8 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
   private readonly spacing: TimestepSpacing;
   private readonly stepsOffset: number;
   private readonly predictionType: 'epsilon' | 'v_prediction';
+  /** The training β table (after zero-SNR rescaling when configured), float32 values. */
+  readonly betas: Float64Array;
   readonly alphasCumprod: Float64Array;
   private readonly trainSigmas: Float64Array;
 
@@ -65,19 +67,15 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
     const c = withDefaults(CLASS, config, EULER_ANCESTRAL_DEFAULTS);
     this.config = c;
     this.T = expectNumber(CLASS, 'num_train_timesteps', c.num_train_timesteps, { integer: true, min: 2 });
-    expectNumber(CLASS, 'beta_start', c.beta_start);
-    expectNumber(CLASS, 'beta_end', c.beta_end);
     this.spacing = expectOneOf(CLASS, 'timestep_spacing', c.timestep_spacing, TIMESTEP_SPACINGS);
-    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true });
-    if (c.prediction_type === 'sample') {
-      // diffusers raises NotImplementedError("prediction_type not implemented yet: sample")
-      throw new Error(`${CLASS}: config.prediction_type "sample" is not implemented (diffusers 0.27.2 has no such branch)`);
-    }
+    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true, min: 0 });
+    // diffusers raises NotImplementedError("prediction_type not implemented yet: sample")
     this.predictionType = expectOneOf(CLASS, 'prediction_type', c.prediction_type, ['epsilon', 'v_prediction'] as const);
 
     let betas = makeBetas(CLASS, c);
     const rescale = expectBoolean(CLASS, 'rescale_betas_zero_snr', c.rescale_betas_zero_snr);
     if (rescale) betas = rescaleZeroTerminalSnr(betas);
+    this.betas = betas;
     this.alphasCumprod = alphasCumprodOf(betas);
     if (rescale) this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;
     this.trainSigmas = sigmasFromAlphasCumprod(this.alphasCumprod);

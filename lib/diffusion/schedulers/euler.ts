@@ -82,6 +82,8 @@ export class EulerDiscreteScheduler implements Scheduler {
   private readonly interpolationType: 'linear' | 'log_linear';
   private readonly useKarras: boolean;
   private readonly continuousV: boolean;
+  /** The training β table (after zero-SNR rescaling when configured), float32 values. */
+  readonly betas: Float64Array;
   readonly alphasCumprod: Float64Array;
   /** σ of every train timestep, ascending (float32 values). */
   private readonly trainSigmas: Float64Array;
@@ -97,10 +99,8 @@ export class EulerDiscreteScheduler implements Scheduler {
     const c = withDefaults(CLASS, config, EULER_DEFAULTS);
     this.config = c;
     this.T = expectNumber(CLASS, 'num_train_timesteps', c.num_train_timesteps, { integer: true, min: 2 });
-    expectNumber(CLASS, 'beta_start', c.beta_start);
-    expectNumber(CLASS, 'beta_end', c.beta_end);
     this.spacing = expectOneOf(CLASS, 'timestep_spacing', c.timestep_spacing, TIMESTEP_SPACINGS);
-    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true });
+    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true, min: 0 });
     // 'original_sample' is Euler's older spelling of 'sample'
     const pt = expectOneOf(CLASS, 'prediction_type', c.prediction_type, [...PREDICTION_TYPES, 'original_sample'] as const);
     this.predictionType = pt === 'original_sample' ? 'sample' : pt;
@@ -114,6 +114,7 @@ export class EulerDiscreteScheduler implements Scheduler {
     let betas = makeBetas(CLASS, c);
     const rescale = expectBoolean(CLASS, 'rescale_betas_zero_snr', c.rescale_betas_zero_snr);
     if (rescale) betas = rescaleZeroTerminalSnr(betas);
+    this.betas = betas;
     this.alphasCumprod = alphasCumprodOf(betas);
     // zero terminal SNR would make σ_T infinite; diffusers pins ᾱ_T to 2^-24
     if (rescale) this.alphasCumprod[this.alphasCumprod.length - 1] = 2 ** -24;

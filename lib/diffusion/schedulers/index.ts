@@ -1,21 +1,25 @@
 /**
- * Scheduler registry: the sampler names the UI offers, their A1111-style labels, and
+ * Scheduler registry: the sampler names the UI offers, their A1111-style labels,
  * `createScheduler`, which builds one from a model's `scheduler_config.json` the way
- * diffusers' `SomeScheduler.from_config(pipe.scheduler.config)` does: the target class
- * takes the keys it knows from the config (betas, steps_offset, prediction_type,
- * timestep_spacing, …) and its own defaults for the rest.
+ * diffusers' `SomeScheduler.from_config(pipe.scheduler.config)` does (the target class
+ * takes the keys it knows from the config — betas, steps_offset, prediction_type,
+ * timestep_spacing, … — and its own defaults for the rest), and `parseSchedulerConfig`,
+ * the load-time check of that file.
  */
-import type { RawSchedulerConfig } from './common';
-import { DDIMScheduler } from './ddim';
-import { DDPMScheduler } from './ddpm';
-import { DPMSolverMultistepScheduler } from './dpmpp-2m';
-import { EulerAncestralDiscreteScheduler } from './euler-ancestral';
-import { EulerDiscreteScheduler } from './euler';
-import { LCMScheduler } from './lcm';
-import { PNDMScheduler } from './pndm';
+import { InvalidParamsError, ModelFolderError } from '../../errors';
+import { SchedulerConfigError, describeValue, type RawSchedulerConfig } from './common';
+import { DDIMScheduler, DDIM_DEFAULTS } from './ddim';
+import { DDPMScheduler, DDPM_DEFAULTS } from './ddpm';
+import { DPMSolverMultistepScheduler, DPM_MULTISTEP_DEFAULTS } from './dpmpp-2m';
+import { EulerAncestralDiscreteScheduler, EULER_ANCESTRAL_DEFAULTS } from './euler-ancestral';
+import { EulerDiscreteScheduler, EULER_DEFAULTS } from './euler';
+import { LCMScheduler, LCM_DEFAULTS } from './lcm';
+import { PNDMScheduler, PNDM_DEFAULTS } from './pndm';
 import type { Scheduler, SchedulerConfig } from './types';
 
 export type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+export type { RawSchedulerConfig } from './common';
+export { SchedulerConfigError };
 export {
   DDIMScheduler,
   DDPMScheduler,
@@ -67,17 +71,41 @@ export const SCHEDULER_CLASS_NAMES: Readonly<Record<Exclude<SchedulerName, 'defa
 
 type SchedulerFactory = (config: RawSchedulerConfig, options: CreateSchedulerOptions) => Scheduler;
 
-const CLASSES: Readonly<Record<string, SchedulerFactory>> = {
-  DDIMScheduler: (c, o) => new DDIMScheduler(c, { eta: o.eta }),
-  DDPMScheduler: (c) => new DDPMScheduler(c),
-  PNDMScheduler: (c) => new PNDMScheduler(c),
-  EulerDiscreteScheduler: (c) => new EulerDiscreteScheduler(c),
-  EulerAncestralDiscreteScheduler: (c) => new EulerAncestralDiscreteScheduler(c),
-  DPMSolverMultistepScheduler: (c) => new DPMSolverMultistepScheduler(c),
-  LCMScheduler: (c) => new LCMScheduler(c),
+interface SchedulerClassEntry {
+  /** The class's `__init__` defaults (diffusers 0.27.2), which `withDefaults` fills. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** Builds the class from a raw config; throws SchedulerConfigError for a value it cannot run. */
+  readonly create: SchedulerFactory;
+}
+
+/** Every diffusers class Lantern implements, by `_class_name`. Add a class here and the contract suite covers it. */
+const CLASSES: Readonly<Record<string, SchedulerClassEntry>> = {
+  DDIMScheduler: { defaults: DDIM_DEFAULTS, create: (c, o) => new DDIMScheduler(c, { eta: o.eta }) },
+  DDPMScheduler: { defaults: DDPM_DEFAULTS, create: (c) => new DDPMScheduler(c) },
+  PNDMScheduler: { defaults: PNDM_DEFAULTS, create: (c) => new PNDMScheduler(c) },
+  EulerDiscreteScheduler: { defaults: EULER_DEFAULTS, create: (c) => new EulerDiscreteScheduler(c) },
+  EulerAncestralDiscreteScheduler: {
+    defaults: EULER_ANCESTRAL_DEFAULTS,
+    create: (c) => new EulerAncestralDiscreteScheduler(c),
+  },
+  DPMSolverMultistepScheduler: { defaults: DPM_MULTISTEP_DEFAULTS, create: (c) => new DPMSolverMultistepScheduler(c) },
+  LCMScheduler: { defaults: LCM_DEFAULTS, create: (c) => new LCMScheduler(c) },
 };
 
 export const SUPPORTED_SCHEDULER_CLASSES: readonly string[] = Object.keys(CLASSES);
+
+function classEntry(className: unknown): SchedulerClassEntry | undefined {
+  return typeof className === 'string' && Object.hasOwn(CLASSES, className) ? CLASSES[className] : undefined;
+}
+
+export function isSupportedSchedulerClass(className: unknown): className is string {
+  return classEntry(className) !== undefined;
+}
+
+/** A supported class's `__init__` defaults (undefined for a class Lantern does not implement). */
+export function schedulerClassDefaults(className: string): Readonly<Record<string, unknown>> | undefined {
+  return classEntry(className)?.defaults;
+}
 
 /** Per-call `step` keywords of diffusers that Lantern fixes per scheduler instance. */
 export interface CreateSchedulerOptions {
@@ -96,6 +124,8 @@ export function isSchedulerName(value: unknown): value is SchedulerName {
  *   ('dpmpp-2m' is DPM-Solver++ order 2 midpoint without Karras, '-karras' with Karras;
  *   'euler' is plain Euler even if the config carried use_karras_sigmas; 'pndm' from
  *   another class's config is PLMS, i.e. skip_prk_steps).
+ * Errors are InvalidParamsError: SchedulerConfigError (class, key, value) when the class
+ * cannot run the config, param 'scheduler' when the name or class is not available.
  */
 export function createScheduler(
   name: SchedulerName,
@@ -106,20 +136,18 @@ export function createScheduler(
   if (name === 'default') {
     const className = raw._class_name;
     if (typeof className !== 'string' || className === '') {
-      throw new Error(
+      throw new InvalidParamsError(
         `createScheduler('default'): the scheduler config has no _class_name; pick one of ${SCHEDULER_NAMES.filter((n) => n !== 'default').join(', ')}`,
+        'scheduler',
       );
     }
-    const make = CLASSES[className];
-    if (!make) {
-      throw new Error(
-        `createScheduler('default'): scheduler class "${className}" is not supported (supported: ${SUPPORTED_SCHEDULER_CLASSES.join(', ')}); pick one of the named samplers instead`,
-      );
-    }
-    return make(raw, options);
+    return createSchedulerOfClass(className, raw, options);
   }
   if (!isSchedulerName(name)) {
-    throw new Error(`createScheduler: unknown scheduler name ${JSON.stringify(name)} (expected one of ${SCHEDULER_NAMES.join(', ')})`);
+    throw new InvalidParamsError(
+      `createScheduler: unknown scheduler name ${JSON.stringify(name)} (expected one of ${SCHEDULER_NAMES.join(', ')})`,
+      'scheduler',
+    );
   }
   const className = SCHEDULER_CLASS_NAMES[name];
   const overrides: Record<string, unknown> = {};
@@ -132,7 +160,91 @@ export function createScheduler(
     overrides.solver_type = 'midpoint';
     overrides.use_karras_sigmas = name === 'dpmpp-2m-karras';
   }
-  return CLASSES[className]({ ...raw, ...overrides, _class_name: className }, options);
+  return CLASSES[className].create({ ...raw, ...overrides, _class_name: className }, options);
+}
+
+/**
+ * Builds exactly `className` (one of SUPPORTED_SCHEDULER_CLASSES) from a config, as
+ * `createScheduler('default', {...config, _class_name: className})` does.
+ */
+export function createSchedulerOfClass(
+  className: string,
+  config: SchedulerConfig | RawSchedulerConfig,
+  options: CreateSchedulerOptions = {},
+): Scheduler {
+  const entry = classEntry(className);
+  if (!entry) {
+    throw new InvalidParamsError(
+      `createScheduler('default'): scheduler class "${className}" is not supported (supported: ${SUPPORTED_SCHEDULER_CLASSES.join(', ')}); pick one of the named samplers instead`,
+      'scheduler',
+    );
+  }
+  return entry.create({ ...dropUsedDefaults(config as RawSchedulerConfig), _class_name: className }, options);
+}
+
+/** The keys the model loader fills when a Hub config omits them (or has them null). */
+const LOADER_FILLED_KEYS = ['num_train_timesteps', 'beta_start', 'beta_end', 'beta_schedule', 'steps_offset', 'prediction_type'] as const;
+
+/**
+ * diffusers' defaults for those keys, shared by every class here but LCMScheduler
+ * (DDPMScheduler's `__init__`): used when `_class_name` is missing or names a class
+ * Lantern does not implement.
+ */
+const GENERIC_DEFAULTS: Readonly<Record<(typeof LOADER_FILLED_KEYS)[number], unknown>> = {
+  num_train_timesteps: 1000,
+  beta_start: 0.0001,
+  beta_end: 0.02,
+  beta_schedule: 'linear',
+  steps_offset: 0,
+  prediction_type: 'epsilon',
+};
+
+/**
+ * Load-time check of a model folder's `scheduler/scheduler_config.json` (`file` is its
+ * path in the folder, used in messages).
+ *
+ * 1. It must be a JSON object.
+ * 2. num_train_timesteps, beta_start, beta_end, beta_schedule, steps_offset and
+ *    prediction_type, when missing or null, take the defaults of the class `_class_name`
+ *    names (diffusers' `__init__` defaults: LCMScheduler's betas are scaled_linear
+ *    0.00085–0.012, everyone else's linear 0.0001–0.02), or DDPM's for an unknown class.
+ *    Every other key is kept as it is, unknown ones included (`from_config` hand-overs).
+ * 3. When `_class_name` is a class Lantern implements, that class is constructed from the
+ *    config: each constructor validates the keys it uses as diffusers does (beta
+ *    schedules per class, prediction_type, timestep_spacing, trained_betas, finite
+ *    numbers, …). A class Lantern does not implement is not an error here (the user can
+ *    run the folder with a named sampler); only the numeric keys are checked then.
+ *
+ * Throws ModelFolderError('malformed-file', file, "<file>: <what, key and value>").
+ * Returns the config with the defaults filled in.
+ */
+export function parseSchedulerConfig(file: string, json: unknown): SchedulerConfig {
+  const fail = (message: string): never => {
+    throw new ModelFolderError('malformed-file', file, `${file}: ${message}`);
+  };
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return fail(`expected a JSON object, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
+  }
+  const config: Record<string, unknown> = { ...(json as Record<string, unknown>) };
+  const entry = classEntry(config._class_name);
+  const defaults = entry?.defaults ?? GENERIC_DEFAULTS;
+  for (const key of LOADER_FILLED_KEYS) {
+    if (config[key] === undefined || config[key] === null) config[key] = defaults[key];
+  }
+  if (entry) {
+    try {
+      entry.create(dropUsedDefaults(config), {});
+    } catch (err) {
+      if (err instanceof SchedulerConfigError) fail(err.message);
+      throw err;
+    }
+  } else {
+    for (const key of ['num_train_timesteps', 'beta_start', 'beta_end', 'steps_offset'] as const) {
+      const v = config[key];
+      if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${key} must be a finite number, got ${describeValue(v)}`);
+    }
+  }
+  return config as SchedulerConfig;
 }
 
 /**

@@ -77,6 +77,8 @@ export class LCMScheduler implements Scheduler {
   private readonly clipSample: boolean;
   private readonly clipSampleRange: number;
   private readonly timestepScaling: number;
+  /** The training β table (after zero-SNR rescaling when configured), float32 values. */
+  readonly betas: Float64Array;
   readonly alphasCumprod: Float64Array;
   private readonly finalAlphaCumprod: number;
 
@@ -89,11 +91,11 @@ export class LCMScheduler implements Scheduler {
     const c = withDefaults(CLASS, config, LCM_DEFAULTS);
     this.config = c;
     this.T = expectNumber(CLASS, 'num_train_timesteps', c.num_train_timesteps, { integer: true, min: 1 });
-    expectNumber(CLASS, 'beta_start', c.beta_start);
-    expectNumber(CLASS, 'beta_end', c.beta_end);
+    // diffusers checks this in set_timesteps; it is a property of the config, so here
     this.originalInferenceSteps = expectNumber(CLASS, 'original_inference_steps', c.original_inference_steps, {
       integer: true,
       min: 1,
+      max: this.T,
     });
     this.predictionType = expectOneOf(CLASS, 'prediction_type', c.prediction_type, PREDICTION_TYPES);
     this.clipSample = expectBoolean(CLASS, 'clip_sample', c.clip_sample);
@@ -103,6 +105,7 @@ export class LCMScheduler implements Scheduler {
 
     let betas = makeBetas(CLASS, c);
     if (expectBoolean(CLASS, 'rescale_betas_zero_snr', c.rescale_betas_zero_snr)) betas = rescaleZeroTerminalSnr(betas);
+    this.betas = betas;
     this.alphasCumprod = alphasCumprodOf(betas);
     this.finalAlphaCumprod = expectBoolean(CLASS, 'set_alpha_to_one', c.set_alpha_to_one) ? 1.0 : this.alphasCumprod[0];
     this._timesteps = range(this.T).reverse();

@@ -52,6 +52,8 @@ export class PNDMScheduler implements Scheduler {
   private readonly stepsOffset: number;
   private readonly skipPrkSteps: boolean;
   private readonly predictionType: 'epsilon' | 'v_prediction';
+  /** The training β table (after zero-SNR rescaling when configured), float32 values. */
+  readonly betas: Float64Array;
   readonly alphasCumprod: Float64Array;
   private readonly finalAlphaCumprod: number;
 
@@ -70,14 +72,13 @@ export class PNDMScheduler implements Scheduler {
     const c = withDefaults(CLASS, config, PNDM_DEFAULTS);
     this.config = c;
     this.T = expectNumber(CLASS, 'num_train_timesteps', c.num_train_timesteps, { integer: true, min: 1 });
-    expectNumber(CLASS, 'beta_start', c.beta_start);
-    expectNumber(CLASS, 'beta_end', c.beta_end);
     this.spacing = expectOneOf(CLASS, 'timestep_spacing', c.timestep_spacing, TIMESTEP_SPACINGS);
-    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true });
+    this.stepsOffset = expectNumber(CLASS, 'steps_offset', c.steps_offset, { integer: true, min: 0 });
     this.skipPrkSteps = expectBoolean(CLASS, 'skip_prk_steps', c.skip_prk_steps);
     // PNDM has no x0-prediction branch in diffusers
     this.predictionType = expectOneOf(CLASS, 'prediction_type', c.prediction_type, ['epsilon', 'v_prediction'] as const);
-    this.alphasCumprod = alphasCumprodOf(makeBetas(CLASS, c));
+    this.betas = makeBetas(CLASS, c);
+    this.alphasCumprod = alphasCumprodOf(this.betas);
     this.finalAlphaCumprod = expectBoolean(CLASS, 'set_alpha_to_one', c.set_alpha_to_one) ? 1.0 : this.alphasCumprod[0];
   }
 

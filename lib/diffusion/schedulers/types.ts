@@ -6,11 +6,13 @@ export interface SchedulerConfig {
   num_train_timesteps: number;
   beta_start: number;
   beta_end: number;
-  beta_schedule: 'linear' | 'scaled_linear' | 'squaredcos_cap_v2';
+  /** 'sigmoid' and 'laplace' are DDPMScheduler's only. */
+  beta_schedule: 'linear' | 'scaled_linear' | 'squaredcos_cap_v2' | 'sigmoid' | 'laplace';
   trained_betas?: number[] | null;
   timestep_spacing?: 'leading' | 'trailing' | 'linspace';
   steps_offset: number;
-  prediction_type: 'epsilon' | 'v_prediction' | 'sample';
+  /** 'original_sample' is EulerDiscreteScheduler's older spelling of 'sample'. */
+  prediction_type: 'epsilon' | 'v_prediction' | 'sample' | 'original_sample';
   clip_sample?: boolean;
   clip_sample_range?: number;
   set_alpha_to_one?: boolean;

@@ -11,6 +11,7 @@ import {
   type SchedulerName,
 } from '@/lib/diffusion/schedulers';
 import { DDIMScheduler } from '@/lib/diffusion/schedulers/ddim';
+import { InvalidParamsError } from '@/lib/errors';
 import { EulerDiscreteScheduler } from '@/lib/diffusion/schedulers/euler';
 import { expectClose, readFixture, type InputsFixture, type ReferenceFixture } from './helpers';
 
@@ -80,10 +81,14 @@ describe("createScheduler('default')", () => {
       /scheduler class "LMSDiscreteScheduler" is not supported \(supported: DDIMScheduler, DDPMScheduler, PNDMScheduler, EulerDiscreteScheduler, EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler, LCMScheduler\)/,
     );
     expect(() => createScheduler('default', without(SD15, '_class_name'))).toThrow(/has no _class_name/);
+    // typed, so the worker reports invalid-params (the user can pick a named sampler)
+    expect(() => createScheduler('default', { ...SD15, _class_name: 'toString' })).toThrow(InvalidParamsError);
+    expect(() => createScheduler('default', without(SD15, '_class_name'))).toThrow(InvalidParamsError);
   });
 
   it('rejects unknown names', () => {
     expect(() => createScheduler('heun' as SchedulerName, SD15)).toThrow(/unknown scheduler name "heun"/);
+    expect(() => createScheduler('heun' as SchedulerName, SD15)).toThrow(InvalidParamsError);
   });
 });
 
@@ -170,22 +175,22 @@ describe('config validation', () => {
 
   it('errors name the class, the key and the allowed values', () => {
     expect(() => createScheduler('ddim', { ...SD15, beta_schedule: 'cosine' as never })).toThrow(
-      'DDIMScheduler: config.beta_schedule "cosine" is not supported (expected one of "linear", "scaled_linear", "squaredcos_cap_v2")',
+      'DDIMScheduler does not support beta_schedule "cosine" (linear, scaled_linear, squaredcos_cap_v2)',
     );
     expect(() => createScheduler('euler', { ...SD15, prediction_type: 'flow' as never })).toThrow(
-      /EulerDiscreteScheduler: config.prediction_type "flow" is not supported/,
+      /EulerDiscreteScheduler does not support prediction_type "flow" \(epsilon, v_prediction, sample, original_sample\)/,
     );
     expect(() => createScheduler('ddpm', { ...SD15, variance_type: 'learned_range' })).toThrow(
-      /DDPMScheduler: config.variance_type "learned_range" is not supported/,
+      /DDPMScheduler does not support variance_type "learned_range"/,
     );
-    expect(() => createScheduler('ddim', { ...SD15, thresholding: true })).toThrow(/thresholding=true .* is not supported/);
+    expect(() => createScheduler('ddim', { ...SD15, thresholding: true })).toThrow(/thresholding true .* is not supported/);
     expect(() => createScheduler('euler', { ...SD15, num_train_timesteps: 10.5 })).toThrow(
-      /config.num_train_timesteps must be an integer >= 2, got 10.5/,
+      'EulerDiscreteScheduler: num_train_timesteps must be an integer >= 2, got 10.5',
     );
     expect(() => createScheduler('default', { ...SD15, _class_name: 'DPMSolverMultistepScheduler', algorithm_type: 'dpmsolver' })).toThrow(
       /final_sigmas_type "zero" is not supported for algorithm_type "dpmsolver"/,
     );
-    expect(() => createScheduler('ddim', { ...SD15, trained_betas: 'x' as never })).toThrow(/trained_betas must be an array/);
+    expect(() => createScheduler('ddim', { ...SD15, trained_betas: 'x' as never })).toThrow(/trained_betas must be null or an array of numbers/);
   });
 
   it('trained_betas replaces the schedule; squaredcos_cap_v2 and sigmoid (DDPM) build', () => {
@@ -194,7 +199,7 @@ describe('config validation', () => {
     expect(s.alphasCumprod[0]).toBeCloseTo(1 - 0.0001, 7);
     const cos = new DDIMScheduler({ beta_schedule: 'squaredcos_cap_v2' });
     expect(cos.alphasCumprod[999]).toBeLessThan(1e-4);
-    expect(() => new DDIMScheduler({ beta_schedule: 'sigmoid' as never })).toThrow(/"sigmoid" is not supported/);
+    expect(() => new DDIMScheduler({ beta_schedule: 'sigmoid' as never })).toThrow('DDIMScheduler does not support beta_schedule "sigmoid"');
     expect(createScheduler('ddpm', { ...SD15, beta_schedule: 'sigmoid' as never }).name).toBe('DDPMScheduler');
   });
 });
