@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
 import { generate } from '../lib/diffusion/pipeline';
-import { loadPipeline, releasePipeline } from '../lib/diffusion/load-pipeline';
+import { loadPipeline, recommendedSettings, releasePipeline } from '../lib/diffusion/load-pipeline';
 import { fetchSource } from '../lib/models/file-source';
 import { loadModelFolder } from '../lib/models/load-folder';
 import { createNodeSessionFactory } from '../lib/onnx/node';
@@ -23,11 +23,13 @@ async function main(argv: string[]): Promise<void> {
   const modelArg = modelArgument(argv);
   const source = /^https?:\/\//.test(modelArg) ? fetchSource(modelArg) : fsSource(modelArg);
   const folder = await loadModelFolder(source);
-  const rec = folder.lantern?.recommended ?? {};
-  const opts = parseCliArgs(argv, { steps: rec.steps, guidance: rec.guidance, width: rec.width, height: rec.height });
-
   const models = await loadPipeline(folder, createNodeSessionFactory());
   try {
+    // Flags left out take the folder's recommended settings (lantern.json, else the family's).
+    const rec = recommendedSettings(models);
+    const opts = parseCliArgs(argv, { steps: rec.steps, guidance: rec.guidance, width: rec.width, height: rec.height });
+    process.stderr.write(`${folder.name}: ${models.family.family.label} (${models.family.evidence}), ${folder.layout} layout\n`);
+    for (const w of models.warnings) process.stderr.write(`warning: ${w}\n`);
     const images = {
       control: opts.controlImage ? await readPng(opts.controlImage) : undefined,
       init: opts.initImage ? await readPng(opts.initImage) : undefined,

@@ -9,7 +9,11 @@ export function StatusLine() {
         {phase === 'loading-model' && `Loading model… ${loadLabel}`}
         {model && phase !== 'loading-model' && (
           <>
-            Backend <strong data-testid="backend-in-use">{model.backend}</strong> · model <strong data-testid="model-name">{model.name}</strong> ·{' '}
+            Backend <strong data-testid="backend-in-use">{model.backend}</strong> · model <strong data-testid="model-name">{model.name}</strong> (
+            <span data-testid="model-family" title={`recognised from: ${model.family.evidence}`}>
+              {model.family.label}
+            </span>
+            ) ·{' '}
             <span data-testid="backend-reason">{model.backendReason}</span>
           </>
         )}

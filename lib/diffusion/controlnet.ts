@@ -8,7 +8,7 @@
  *   onnx-web:    controlnet outputs `down_block_{i}` + `mid_block_res_sample`,
  *                unet inputs `down_block_additional_residual_{i}` + `mid_block_additional_residual`
  */
-import { hasInput, type Feed, type ModelSession } from '../onnx/types';
+import { hasInput, inputInfo, type Feed, type ModelSession } from '../onnx/types';
 import { tensor, type Tensor } from '../tensor/tensor';
 import { scalarFeed } from './feeds';
 
@@ -56,20 +56,86 @@ export interface ResidualMap {
   pairs: Array<[string, string]>;
 }
 
+function staticDim(d: number | string | undefined): number | null {
+  return typeof d === 'number' && d > 0 ? d : null;
+}
+
+/**
+ * Pairs the ControlNet's outputs with the U-Net's residual inputs: by name when the
+ * ControlNet names them (TensorStack, onnx-web), else — outputs with auto-generated names
+ * such as "2245" (torch's exporter without output_names) — by order, down residuals then
+ * mid, checking every static dimension agrees.
+ */
 export function mapResiduals(controlnet: ModelSession, unet: ModelSession): ResidualMap {
   const unetIn = unetResidualInputs(unet);
-  const outs = controlnet.outputs.map((o) => o.name);
-  const ctlDown = indexed(outs, CONTROL_DOWN);
-  const ctlMid = outs.find((n) => CONTROL_MID.test(n));
   if (!unetIn.mid || unetIn.down.length === 0) {
     throw new Error(`unet/model.onnx: takes no ControlNet residuals (inputs: ${unet.inputs.map((i) => i.name).join(', ')})`);
   }
-  if (ctlDown.length !== unetIn.down.length || !ctlMid) {
-    throw new Error(
-      `controlnet/model.onnx: outputs ${ctlDown.length} down residuals${ctlMid ? '' : ' and no mid residual'}, unet/model.onnx takes ${unetIn.down.length} + mid`,
-    );
+  const unetNames = [...unetIn.down, unetIn.mid];
+  const outs = controlnet.outputs.map((o) => o.name);
+  const ctlDown = indexed(outs, CONTROL_DOWN);
+  const ctlMid = outs.find((n) => CONTROL_MID.test(n));
+  if (ctlDown.length > 0 || ctlMid) {
+    if (ctlDown.length !== unetIn.down.length || !ctlMid) {
+      throw new Error(
+        `${controlnet.label}: outputs ${ctlDown.length} down residuals${ctlMid ? '' : ' and no mid residual'}, ${unet.label} takes ${unetIn.down.length} + mid`,
+      );
+    }
+    return { pairs: unetNames.map((u, i): [string, string] => [u, i < ctlDown.length ? ctlDown[i] : ctlMid]) };
   }
-  return { pairs: [...unetIn.down.map((u, i): [string, string] => [u, ctlDown[i]]), [unetIn.mid, ctlMid]] };
+  if (outs.length !== unetNames.length) {
+    throw new Error(`${controlnet.label}: has ${outs.length} outputs (${outs.join(', ')}) but ${unet.label} takes ${unetNames.length} residuals`);
+  }
+  const pairs = unetNames.map((u, i): [string, string] => [u, outs[i]]);
+  for (const [u, c] of pairs) {
+    const us = inputInfo(unet, u).shape;
+    const cs = controlnet.outputs.find((o) => o.name === c)!.shape;
+    const clash = us.length === cs.length ? us.findIndex((d, k) => staticDim(d) !== null && staticDim(cs[k]) !== null && d !== cs[k]) : 0;
+    if (clash !== -1) {
+      throw new Error(`${controlnet.label}: output "${c}" [${cs.join(', ')}] does not fit ${unet.label} input "${u}" [${us.join(', ')}] (outputs are paired by order)`);
+    }
+  }
+  return { pairs };
+}
+
+/**
+ * Zero residuals for a residual-taking U-Net run without a ControlNet (txt2img on a
+ * ControlNet-ready export), shaped from the U-Net's own input metadata. Static dims are
+ * used as declared; symbolic spatial dims follow SD's down path: residual k of a U-Net
+ * with B blocks of L layers sits at 2^(block of k) below the latent (conv_in, then L
+ * per block plus a downsampler between blocks), the mid residual at the deepest level.
+ * null when a symbolic size cannot be inferred that way.
+ */
+export function zeroResiduals(unet: ModelSession, latentDims: readonly number[], layersPerBlock?: number): Record<string, Feed> | null {
+  const { down, mid } = unetResidualInputs(unet);
+  if (!mid) return {};
+  const n = down.length;
+  const L = layersPerBlock ?? (n === 12 ? 2 : undefined); // SD 1.x/2.x: 4 blocks × 2 layers
+  const levels: number[] = [];
+  if (L !== undefined && n % (L + 1) === 0) {
+    levels.push(0);
+    const blocks = n / (L + 1);
+    for (let b = 0; b < blocks; b++) {
+      for (let l = 0; l < L; l++) levels.push(b);
+      if (b < blocks - 1) levels.push(b + 1);
+    }
+  }
+  const feeds: Record<string, Feed> = {};
+  const [batch, , h, w] = latentDims;
+  for (const [k, name] of [...down, mid].entries()) {
+    const shape = inputInfo(unet, name).shape;
+    const level = k < n ? levels[k] : levels[n - 1];
+    const dims: number[] = [];
+    for (const [axis, d] of shape.entries()) {
+      const fixed = staticDim(d);
+      if (axis === 0) dims.push(batch);
+      else if (fixed !== null) dims.push(fixed);
+      else if ((axis === 2 || axis === 3) && level !== undefined) dims.push(Math.ceil((axis === 2 ? h : w) / 2 ** level));
+      else return null;
+    }
+    feeds[name] = { kind: 'float', tensor: tensor(dims) };
+  }
+  return feeds;
 }
 
 /** Repeats a [1,…] tensor to [batch,…]. */

@@ -4,11 +4,12 @@
  */
 import { CancelledError } from '../errors';
 import { TorchGenerator } from '../random/torch-generator';
-import type { Feed } from '../onnx/types';
+import { hasInput, type Feed } from '../onnx/types';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
 import { imageToTensor, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
 import { checkInputs, CONTROL_DEFAULTS, DEFAULT_STRENGTH, type GenerateParams } from './check-inputs';
-import { ControlNetRunner, controlKeep, unetResidualInputs } from './controlnet';
+import { ControlNetRunner, controlKeep, repeatBatch, unetResidualInputs, zeroResiduals } from './controlnet';
+import { guidanceScaleEmbedding } from './families';
 import { declaredDim, scalarFeed } from './feeds';
 import { applyGuidance, rescaleGuidance } from './guidance';
 import { encodeImage, getTimesteps } from './img2img';
@@ -112,16 +113,45 @@ async function runUnet(models: PipelineModels, sample: Tensor, t: number, embedd
   return run(sample, embeddings, extra);
 }
 
-function controlRunner(models: PipelineModels, control: RgbaImage | FloatImage | undefined, width: number, height: number): ControlNetRunner | null {
-  const takesResiduals = unetResidualInputs(models.unet).mid !== null;
-  if (!control && !takesResiduals) return null;
-  if (!models.controlnet) {
-    if (control) throw new Error('this model folder has no controlnet/model.onnx: remove the control image or pick a ControlNet model');
-    throw new Error('unet/model.onnx takes ControlNet residuals but the folder has no controlnet/model.onnx to make them');
+/**
+ * The ControlNet pass for this run. Without a sketch, a residual-taking U-Net needs zero
+ * residuals: built from its input metadata (constantUnetFeeds) when the shapes can be
+ * inferred, else — when the folder has a ControlNet — by one pass on a zero condition at
+ * scale 0, whose residuals are exactly zero and whose shapes are then reused.
+ */
+function controlRunner(models: PipelineModels, control: RgbaImage | FloatImage | undefined, width: number, height: number, zeros: boolean): ControlNetRunner | null {
+  if (control) {
+    if (!models.controlnet) throw new Error('this model folder has no controlnet/ graph: remove the control image or pick a ControlNet model');
+    return new ControlNetRunner(models.controlnet, models.unet, imageToTensor(control, width, height, 'unit'));
   }
-  // No sketch but a residual-taking U-Net: a zero condition at scale 0 gives the zero residuals.
-  const cond = control ? imageToTensor(control, width, height, 'unit') : tensor([1, 3, height, width]);
-  return new ControlNetRunner(models.controlnet, models.unet, cond);
+  if (!zeros) return null;
+  if (!models.controlnet) {
+    throw new Error(`${models.unet.label}: takes ControlNet residuals of sizes Lantern cannot infer (symbolic dims, no unet/config.json layers_per_block) and the folder has no controlnet/`);
+  }
+  return new ControlNetRunner(models.controlnet, models.unet, tensor([1, 3, height, width]));
+}
+
+/** Feeds a U-Net may take beyond sample/timestep/encoder_hidden_states that stay the same every step. */
+function constantUnetFeeds(models: PipelineModels, params: GenerateParams, latentDims: readonly number[], hasControl: boolean): { feeds: Record<string, Feed>; needZeros: boolean } {
+  const feeds: Record<string, Feed> = {};
+  let needZeros = false;
+  // A ControlNet-ready U-Net with no sketch: zero residuals from its own input shapes.
+  if (!hasControl && unetResidualInputs(models.unet).mid !== null) {
+    const layers = models.folder.partConfigs.unet?.layers_per_block;
+    const zeros = zeroResiduals(models.unet, latentDims, typeof layers === 'number' ? layers : undefined);
+    if (zeros) Object.assign(feeds, zeros);
+    else needZeros = true;
+  }
+  // LCM-distilled U-Nets take the guidance scale as an embedding (w = g − 1), as diffusers feeds it.
+  if (hasInput(models.unet, 'timestep_cond')) {
+    const dim = declaredDim(models.unet, 'timestep_cond', 1, -1);
+    const configured = models.folder.partConfigs.unet?.time_cond_proj_dim;
+    const embeddingDim = dim > 0 ? dim : typeof configured === 'number' ? configured : -1;
+    if (embeddingDim <= 0) throw new Error(`${models.unet.label}: timestep_cond has no static width and unet/config.json gives no time_cond_proj_dim`);
+    const one = guidanceScaleEmbedding(params.guidanceScale - 1, embeddingDim);
+    feeds.timestep_cond = { kind: 'float', tensor: repeatBatch(tensor([1, embeddingDim], one), latentDims[0]) };
+  }
+  return { feeds, needZeros };
 }
 
 export async function generate(models: PipelineModels, params: GenerateParams, hooks: GenerateHooks = {}): Promise<GenerateResult> {
@@ -132,7 +162,8 @@ export async function generate(models: PipelineModels, params: GenerateParams, h
   // 1. Check inputs
   const vaeScale = models.folder.vaeDownsample;
   checkInputs(params, vaeScale);
-  const doCfg = params.guidanceScale > 1;
+  // LCM's U-Net is distilled to follow guidance alone: no unconditional pass (diffusers' LCM pipeline).
+  const doCfg = models.family.family.classifierFreeGuidance && params.guidanceScale > 1;
   if (images.init && !models.vaeEncoder) throw new Error('this model folder has no vae_encoder/model.onnx: img2img needs one');
 
   // 2–3. Tokenize and encode the prompt (and the negative prompt for CFG)
@@ -141,7 +172,7 @@ export async function generate(models: PipelineModels, params: GenerateParams, h
   const textEncoderMs = now() - t0;
 
   // 4. Prepare timesteps (img2img keeps the tail that strength asks for)
-  const config = { ...models.folder.schedulerConfig };
+  const config = { ...models.schedulerConfig };
   if (params.timestepSpacing) config.timestep_spacing = params.timestepSpacing;
   const scheduler = createScheduler(params.scheduler, config);
   scheduler.setTimesteps(params.steps);
@@ -169,7 +200,8 @@ export async function generate(models: PipelineModels, params: GenerateParams, h
   }
 
   // 6. Denoising loop: [controlnet → residuals] → unet([uncond, cond]) → CFG → scheduler.step
-  const control = controlRunner(models, images.control, params.width, params.height);
+  const constant = constantUnetFeeds(models, params, [doCfg ? 2 : 1, ...latents.dims.slice(1)], images.control !== undefined);
+  const control = controlRunner(models, images.control, params.width, params.height, constant.needZeros);
   const keep = controlKeep(timesteps.length, params.controlStart ?? CONTROL_DEFAULTS.controlStart, params.controlEnd ?? CONTROL_DEFAULTS.controlEnd);
   const controlScales: number[] = [];
   const unetStepMs: number[] = [];
@@ -180,12 +212,12 @@ export async function generate(models: PipelineModels, params: GenerateParams, h
     const t = timesteps[i];
     const scaled = tensor(latents.dims, scheduler.scaleModelInput(latents.data, t));
     const latentInput = doCfg ? concatBatch(scaled, scaled) : scaled;
-    let extra: Record<string, Feed> = {};
+    let extra: Record<string, Feed> = { ...constant.feeds };
     if (control) {
       const scale = images.control ? (params.controlScale ?? CONTROL_DEFAULTS.controlScale) * keep[i] : 0;
       if (images.control) controlScales.push(scale);
       const timestepFeed = scalarFeed(models.controlnet!, 'timestep', t, latentInput.dims[0]);
-      extra = await control.residuals({ latentInput, timestepFeed, textEmbeddings, scale });
+      extra = { ...extra, ...(await control.residuals({ latentInput, timestepFeed, textEmbeddings, scale })) };
     }
     if (hooks.extraUnetFeeds) extra = { ...extra, ...(await hooks.extraUnetFeeds({ stepIndex: i, timestep: t, latentInput, textEmbeddings })) };
     const eps = await runUnet(models, latentInput, t, textEmbeddings, extra);

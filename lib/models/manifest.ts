@@ -2,7 +2,6 @@
  * Typed, validated views of a model folder's JSON files (diffusers ONNX layout, DESIGN.md §2).
  * Every check names the file it read, so a broken folder says what to fix.
  */
-import type { SchedulerConfig } from '../diffusion/schedulers/types';
 import { ModelFolderError } from './file-source';
 
 export const MODEL_PARTS = ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder', 'controlnet'] as const;
@@ -10,8 +9,10 @@ export type ModelPart = (typeof MODEL_PARTS)[number];
 
 export interface ModelIndex {
   className: string;
-  /** Parts the folder declares (value not null in model_index.json). */
+  /** Parts the index declares (value not null); diffusers' own index lists `vae`, which stands for vae_decoder + vae_encoder. */
   parts: ModelPart[];
+  /** `_name_or_path` when the exporter kept it (e.g. "stabilityai/sd-turbo"). */
+  nameOrPath?: string;
 }
 
 export interface LanternManifest {
@@ -60,11 +61,10 @@ export function parseJson(file: string, bytes: Uint8Array): unknown {
 export function parseModelIndex(file: string, json: unknown): ModelIndex {
   if (!isObject(json)) fail(file, 'expected a JSON object');
   const className = typeof json._class_name === 'string' ? json._class_name : 'unknown';
-  const parts = MODEL_PARTS.filter((p) => json[p] !== undefined && json[p] !== null);
-  for (const required of ['text_encoder', 'unet', 'vae_decoder'] as const) {
-    if (!parts.includes(required)) fail(file, `declares no "${required}"; Lantern needs text_encoder, unet and vae_decoder`);
-  }
-  return { className, parts };
+  const declared = (key: string) => json[key] !== undefined && json[key] !== null && !(Array.isArray(json[key]) && json[key].every((v) => v === null));
+  const parts = MODEL_PARTS.filter((p) => declared(p) || (declared('vae') && (p === 'vae_decoder' || p === 'vae_encoder')));
+  const nameOrPath = typeof json._name_or_path === 'string' ? json._name_or_path : undefined;
+  return { className, parts, ...(nameOrPath !== undefined && { nameOrPath }) };
 }
 
 function num(file: string, json: Record<string, unknown>, key: string, fallback?: number): number {
@@ -73,31 +73,8 @@ function num(file: string, json: Record<string, unknown>, key: string, fallback?
   return v;
 }
 
-/** Fills diffusers' defaults for keys a Hub config may omit; keeps unknown keys. */
-export function parseSchedulerConfig(file: string, json: unknown): SchedulerConfig {
-  if (!isObject(json)) fail(file, 'expected a JSON object');
-  const betaSchedule = json.beta_schedule ?? 'linear';
-  if (betaSchedule !== 'linear' && betaSchedule !== 'scaled_linear' && betaSchedule !== 'squaredcos_cap_v2') {
-    fail(file, `unsupported beta_schedule "${String(betaSchedule)}"`);
-  }
-  const prediction = json.prediction_type ?? 'epsilon';
-  if (prediction !== 'epsilon' && prediction !== 'v_prediction' && prediction !== 'sample') {
-    fail(file, `unsupported prediction_type "${String(prediction)}"`);
-  }
-  const spacing = json.timestep_spacing;
-  if (spacing !== undefined && spacing !== 'leading' && spacing !== 'trailing' && spacing !== 'linspace') {
-    fail(file, `unsupported timestep_spacing "${String(spacing)}"`);
-  }
-  return {
-    ...json,
-    num_train_timesteps: num(file, json, 'num_train_timesteps', 1000),
-    beta_start: num(file, json, 'beta_start', 0.0001),
-    beta_end: num(file, json, 'beta_end', 0.02),
-    beta_schedule: betaSchedule,
-    steps_offset: num(file, json, 'steps_offset', 0),
-    prediction_type: prediction,
-  } as SchedulerConfig;
-}
+/** Scheduler configs are validated once, by the scheduler class they name (lib/diffusion/schedulers). */
+export { parseSchedulerConfig } from '../diffusion/schedulers';
 
 export function parseLanternManifest(file: string, json: unknown): LanternManifest {
   if (!isObject(json)) fail(file, 'expected a JSON object');

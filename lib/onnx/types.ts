@@ -30,16 +30,28 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
+/** How a runtime can take external weights by reference rather than as bytes. */
+export type ExternalDataBy = 'local-path' | 'url' | 'bytes';
+
 export interface SessionFactory {
   readonly backend: Backend;
-  /** `label` names the model file in errors, e.g. "unet/model.onnx". */
-  create(model: Uint8Array, label: string, externalData?: ExternalData[]): Promise<ModelSession>;
+  /** What the loader should hand over for external data when the source allows it. */
+  readonly externalDataBy: ExternalDataBy;
+  /** false: the runtime has no float64 kernels (onnxruntime-web), so float64 inputs are rewritten at load. */
+  readonly runsFloat64: boolean;
+  create(model: ModelFiles): Promise<ModelSession>;
 }
 
-export interface ExternalData {
-  /** The file name as the graph references it (e.g. "model.onnx_data"). */
-  path: string;
-  data: Uint8Array;
+/** One external-data file as the graph names it (`path` = the initializers' location). */
+export type ExternalData = { path: string; data: Uint8Array } | { path: string; url: string } | { path: string; localPath: string };
+
+export interface ModelFiles {
+  /** Names the model file in errors, e.g. "unet/model.onnx". */
+  label: string;
+  model: Uint8Array;
+  /** The graph's local file: the runtime opens it and reads `localPath` external data beside it. */
+  localPath?: string;
+  externalData?: readonly ExternalData[];
 }
 
 export function inputInfo(session: ModelSession, name: string): IoInfo {

@@ -52,12 +52,21 @@ export function configureRuntime(wasmPaths: string): void {
 export function createWebSessionFactory(backend: BackendChoice['backend']): SessionFactory {
   return {
     backend,
-    async create(model, label, externalData) {
+    // onnxruntime-web fetches external data from a URL itself, straight into its own memory.
+    externalDataBy: 'url',
+    // The web build has no float64 Cast kernel: float64 inputs are rewritten at load.
+    runsFloat64: false,
+    async create({ label, model, externalData = [] }) {
       try {
         const session = await ort.InferenceSession.create(model, {
           executionProviders: [backend],
           graphOptimizationLevel: 'all',
-          ...(externalData?.length ? { externalData: externalData.map((e) => ({ path: e.path, data: e.data })) } : {}),
+          ...(externalData.length > 0 && {
+            externalData: externalData.map((e) => {
+              if ('localPath' in e) throw new Error(`external data "${e.path}" given as a local path; the browser needs a URL or bytes`);
+              return { path: e.path, data: 'url' in e ? e.url : e.data };
+            }),
+          }),
         });
         return wrapSession(ort, session, label);
       } catch (err) {

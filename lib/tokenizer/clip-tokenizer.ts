@@ -46,6 +46,8 @@ const DEFAULT_MAX_LENGTH = 77;
 export class ClipTokenizer {
   readonly maxLength: number;
   readonly padTokenId: number;
+  /** The pad token's text ("!" for SD 2.x's OpenCLIP, <|endoftext|> for SD 1.x). */
+  readonly padToken: string;
   readonly bosTokenId: number;
   readonly eosTokenId: number;
   readonly textCleanup: TextCleanup;
@@ -53,7 +55,7 @@ export class ClipTokenizer {
 
   private constructor(
     tokenizer: Tokenizer,
-    ids: { bos: number; eos: number; pad: number },
+    ids: { bos: number; eos: number; pad: number; padToken: string },
     maxLength: number,
     textCleanup: TextCleanup,
   ) {
@@ -61,6 +63,7 @@ export class ClipTokenizer {
     this.bosTokenId = ids.bos;
     this.eosTokenId = ids.eos;
     this.padTokenId = ids.pad;
+    this.padToken = ids.padToken;
     this.maxLength = maxLength;
     this.textCleanup = textCleanup;
   }
@@ -114,6 +117,7 @@ export class ClipTokenizer {
       bos: idOf(bosToken, 'bos_token'),
       eos: idOf(eosToken, 'eos_token'),
       pad: idOf(padToken, 'pad_token'),
+      padToken,
     };
 
     const maxLength = resolveMaxLength(opts.maxLength, config?.model_max_length);

@@ -5,7 +5,7 @@
  */
 import { CancelledError, generate } from '../diffusion/pipeline';
 import { LanternError } from '../errors';
-import { loadPipeline, releasePipeline, type PipelineModels } from '../diffusion/load-pipeline';
+import { fixedImageSize, loadPipeline, recommendedSettings, releasePipeline, type PipelineModels } from '../diffusion/load-pipeline';
 import { imageToRgba, latentPreviewRgba } from '../tensor/image';
 import type { FileSource } from '../models/file-source';
 import { loadModelFolder } from '../models/load-folder';
@@ -92,9 +92,13 @@ export class DiffusionWorkerHandler {
       baseUrl: req.baseUrl,
       backend: factory.backend,
       backendReason: reason,
-      schedulerClass: String(folder.schedulerConfig._class_name ?? 'unknown'),
-      defaultSampler: defaultSamplerLabel(folder.schedulerConfig),
-      recommended: folder.lantern?.recommended ?? {},
+      family: { id: models.family.family.id, label: models.family.family.label, evidence: models.family.evidence },
+      layout: folder.layout,
+      classifierFreeGuidance: models.family.family.classifierFreeGuidance,
+      fixedSize: fixedImageSize(models),
+      schedulerClass: String(models.schedulerConfig._class_name ?? 'unknown'),
+      defaultSampler: defaultSamplerLabel(models.schedulerConfig),
+      recommended: recommendedSettings(models),
       examplePrompts: folder.lantern?.examplePrompts ?? [],
       maxPromptTokens: models.tokenizer.maxLength - 2,
       hasControlNet: models.controlnet !== undefined,

@@ -7,6 +7,8 @@ import type { GenerateImages } from '../diffusion/pipeline';
 import type { Backend, BackendPreference } from '../onnx/types';
 import type { LanternManifest } from '../models/manifest';
 import type { LanternErrorCode } from '../errors';
+import type { FamilyId } from '../diffusion/families';
+import type { LayoutKind } from '../models/load-folder';
 
 export type { BackendPreference };
 
@@ -22,6 +24,13 @@ export interface ModelInfo {
   backend: Backend;
   /** Why this backend (e.g. "no WebGPU adapter available: fell back to wasm"). */
   backendReason: string;
+  /** The family recognised from the folder's files, and the evidence that decided it. */
+  family: { id: FamilyId; label: string; evidence: string };
+  layout: LayoutKind;
+  /** false: the family needs no unconditional pass (LCM), so the negative prompt has no effect. */
+  classifierFreeGuidance: boolean;
+  /** A U-Net with static shapes runs at this size only. */
+  fixedSize: { width: number; height: number } | null;
   schedulerClass: string;
   /** A1111-style label of the folder's own scheduler, e.g. "PLMS". */
   defaultSampler: string;

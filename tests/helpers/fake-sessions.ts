@@ -36,8 +36,10 @@ export function fakeSessionFactory(opts: { timestepType?: 'int64' | 'float32' } 
   const runs: string[] = [];
   return {
     backend: 'wasm',
+    externalDataBy: 'bytes',
+    runsFloat64: true,
     runs,
-    async create(_model, label) {
+    async create({ label }) {
       const part = label.split('/')[0];
       if (part === 'text_encoder') {
         return session(label, [{ name: 'input_ids', type: 'int64', shape: ['batch', 77] }], ['last_hidden_state'], (f) => {

@@ -51,7 +51,7 @@ describe('generate CLI', () => {
   it('fails loudly, naming the problem', async () => {
     const err = await cli(['--model', 'models/fixtures/nope', '--prompt', 'x', '--seed', '1', '--out', join(dir, 'x.png')]).catch((e) => e);
     expect(err.code).toBe(1);
-    expect(err.stderr).toMatch(/model_index\.json: file not found/);
+    expect(err.stderr).toMatch(/not a model folder: no model_index\.json/);
     const bad = await cli(['--model', 'models/fixtures/tiny-sd', '--prompt', 'x', '--seed', '1', '--scheduler', 'heun', '--out', join(dir, 'x.png')]).catch((e) => e);
     expect(bad.stderr).toMatch(/--scheduler must be one of/);
   }, 240_000);

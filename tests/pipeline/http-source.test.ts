@@ -48,7 +48,7 @@ describe('model folder over HTTP', () => {
   });
 
   it('turns 404 into a missing-file error and 500 into fetch-failed', async () => {
-    await expect(loadModelFolder(fetchSource(`${base}/models/fixtures/absent/`))).rejects.toThrow(/model_index\.json: file not found/);
+    await expect(loadModelFolder(fetchSource(`${base}/models/fixtures/absent/`))).rejects.toThrow(/absent\/: not a model folder: no model_index\.json/);
     const err = await loadModelFolder(fetchSource(`${base}/broken/`)).catch((e) => e);
     expect(err).toBeInstanceOf(ModelFolderError);
     expect(err.problem).toBe('fetch-failed');

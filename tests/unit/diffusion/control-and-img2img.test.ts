@@ -71,7 +71,7 @@ describe('residual tensor names', () => {
   });
 
   it('names the mismatch', () => {
-    expect(() => mapResiduals(fakeIo([], ['down_block_0', 'mid_block_res_sample']), tensorStackUnet)).toThrow(/outputs 1 down residuals, unet\/model\.onnx takes 2 \+ mid/);
+    expect(() => mapResiduals(fakeIo([], ['down_block_0', 'mid_block_res_sample']), tensorStackUnet)).toThrow(/fake: outputs 1 down residuals, fake takes 2 \+ mid/);
     expect(() => mapResiduals(onnxWebControl, fakeIo(['sample']))).toThrow(/takes no ControlNet residuals/);
   });
 

@@ -9,8 +9,8 @@ const FLOAT_T = 'models/fixtures/tiny-sd-float-t';
 describe('model folder loading', () => {
   it('reads the manifest, scheduler config and tokenizer.json of a fixture', async () => {
     const folder = await loadModelFolder(dirSource(TINY));
-    expect(folder.index.parts).toEqual(expect.arrayContaining(['text_encoder', 'unet', 'vae_decoder']));
-    expect(folder.schedulerConfig.num_train_timesteps).toBe(1000);
+    expect(folder.index!.parts).toEqual(expect.arrayContaining(['text_encoder', 'unet', 'vae_decoder']));
+    expect(folder.schedulerConfig!.num_train_timesteps).toBe(1000);
     expect(folder.tokenizerFiles.tokenizerJson).toBeDefined();
     expect(folder.vaeScalingFactor).toBeCloseTo(0.18215, 6);
     expect(folder.lantern?.recommended?.steps).toBeGreaterThan(0);
@@ -21,33 +21,40 @@ describe('model folder loading', () => {
     expect(folder.tokenizerFiles.tokenizerJson).toBeUndefined();
     expect(folder.tokenizerFiles.mergesTxt?.startsWith('#version')).toBe(true);
     expect(Object.keys(folder.tokenizerFiles.vocabJson ?? {}).length).toBeGreaterThan(256);
-    expect(folder.schedulerConfig._class_name).toBe('PNDMScheduler');
+    expect(folder.schedulerConfig!._class_name).toBe('PNDMScheduler');
   });
 
-  it('names the missing file', async () => {
-    const err = await loadModelFolder(dirSource(TINY, { 'scheduler/scheduler_config.json': null })).catch((e) => e);
+  it('loads a folder without a scheduler config (the family default is used, see load-pipeline)', async () => {
+    const folder = await loadModelFolder(dirSource(TINY, { 'scheduler/scheduler_config.json': null }));
+    expect(folder.schedulerConfig).toBeNull();
+  });
+
+  it('names a folder that is not a model folder', async () => {
+    const err = await loadModelFolder(dirSource('models/fixtures/does-not-exist')).catch((e) => e);
     expect(err).toBeInstanceOf(ModelFolderError);
     expect(err.problem).toBe('missing-file');
-    expect(err.message).toMatch(/scheduler\/scheduler_config\.json: file not found/);
+    expect(err.message).toMatch(/not a model folder: no model_index\.json and no text_encoder\/, unet\/, vae_decoder\/ graph/);
   });
 
   it('names the malformed file and what is wrong with it', async () => {
     const bad = await loadModelFolder(dirSource(TINY, { 'model_index.json': text('{"unet": [') })).catch((e) => e);
     expect(bad.problem).toBe('malformed-file');
     expect(bad.message).toMatch(/^model_index\.json: not valid JSON/);
-    const noUnet = await loadModelFolder(dirSource(TINY, { 'model_index.json': text('{"text_encoder": ["a","b"], "vae_decoder": ["a","b"]}') })).catch((e) => e);
-    expect(noUnet.message).toMatch(/declares no "unet"/);
+    // The folders present count: an index that forgets unet still finds unet/.
+    const noUnet = await loadModelFolder(dirSource(TINY, { 'model_index.json': text('{"text_encoder": ["a","b"], "vae_decoder": ["a","b"]}') }));
+    expect(noUnet.graphs.unet?.path).toBe('unet/model.onnx');
     const badSchedule = await loadModelFolder(
-      dirSource(TINY, { 'scheduler/scheduler_config.json': text('{"beta_schedule": "cosine"}') }),
+      dirSource(TINY, { 'scheduler/scheduler_config.json': text('{"_class_name": "DDIMScheduler", "beta_schedule": "cosine"}') }),
     ).catch((e) => e);
-    expect(badSchedule.message).toMatch(/scheduler_config\.json: unsupported beta_schedule "cosine"/);
+    expect(badSchedule.problem).toBe('malformed-file');
+    expect(badSchedule.message).toMatch(/scheduler_config\.json: DDIMScheduler does not support beta_schedule "cosine"/);
   });
 
   it("reads Python's bare -Infinity in configs (Hub DPM configs carry lambda_min_clipped: -inf)", async () => {
     const config = '{"_class_name": "DPMSolverMultistepScheduler", "lambda_min_clipped": -Infinity, "beta_schedule": "scaled_linear"}';
     const folder = await loadModelFolder(dirSource(TINY, { 'scheduler/scheduler_config.json': text(config) }));
-    expect(folder.schedulerConfig.lambda_min_clipped).toBeNull();
-    expect(folder.schedulerConfig.beta_schedule).toBe('scaled_linear');
+    expect(folder.schedulerConfig!.lambda_min_clipped).toBeNull();
+    expect(folder.schedulerConfig!.beta_schedule).toBe('scaled_linear');
   });
 
   it('reads example prompts from lantern.json and rejects ones that are not strings', async () => {
@@ -69,7 +76,6 @@ describe('model folder loading', () => {
     expect(unet.model.length).toBeGreaterThan(1000);
     const broken = await loadModelFolder(dirSource(TINY, { 'unet/model.onnx': new Uint8Array(3) }));
     await expect(readPart(broken, 'unet')).rejects.toThrow(/unet\/model\.onnx: 3 bytes is not an ONNX model/);
-    const missing = await loadModelFolder(dirSource(TINY, { 'vae_decoder/model.onnx': null }));
-    await expect(readPart(missing, 'vae_decoder')).rejects.toThrow(/vae_decoder\/model\.onnx: file not found/);
+    await expect(loadModelFolder(dirSource(TINY, { 'vae_decoder/model.onnx': null }))).rejects.toThrow(/no vae_decoder\/ graph/);
   });
 });

@@ -110,7 +110,7 @@ describe('worker handler', () => {
       ['m', 'model-missing-file'],
       ['p', 'invalid-params'],
     ]);
-    expect(errors[1].message).toMatch(/model_index\.json: file not found/);
+    expect(errors[1].message).toMatch(/not a model folder/);
     expect(errors[2].message).toMatch(/width must be a positive multiple of 8 \(got 30\)/);
   });
 

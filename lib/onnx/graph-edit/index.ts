@@ -1,0 +1,3 @@
+export { readGraphSummary, type ExternalRef, type GraphSummary, type GraphValue } from './summary';
+export { rewriteInputToFloat32 } from './rewrite-input';
+export type { OnnxDataType } from './onnx-fields';
