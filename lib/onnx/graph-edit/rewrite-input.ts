@@ -7,7 +7,7 @@
  */
 import { ModelFolderError } from '../../errors';
 import { ATTRIBUTE, FLOAT, GRAPH, MODEL, NODE, TENSOR_TYPE, TYPE, VALUE_INFO } from './onnx-fields';
-import { graphField, valueInfo } from './summary';
+import { valueInfo } from './summary';
 import { concat, fields, lenField, lenHeader, stringField, stringOf, varintField, type Field } from './wire';
 
 const first = (fs: Field[], no: number) => fs.find((f) => f.no === no);
@@ -31,7 +31,8 @@ function floatValueInfo(buf: Uint8Array, f: Field, label: string): Uint8Array {
 
 export function rewriteInputToFloat32(model: Uint8Array, input: string, label: string): Uint8Array {
   const top = fields(model, label);
-  const graph = graphField(model, label);
+  const graph = top.find((f) => f.no === MODEL.graph);
+  if (!graph) throw new ModelFolderError('malformed-file', label, `${label}: has no graph (not an ONNX model?)`);
   const g = fields(model, label, graph.payloadStart, graph.payloadEnd);
   const target = g.find((f) => f.no === GRAPH.input && valueInfo(model, f, label).name === input);
   if (!target) throw new ModelFolderError('unsupported-model', label, `${label}: has no input "${input}" to rewrite`);

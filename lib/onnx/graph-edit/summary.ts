@@ -36,12 +36,6 @@ export interface GraphSummary {
 
 const first = (fs: Field[], no: number) => fs.find((f) => f.no === no);
 
-export function graphField(model: Uint8Array, label: string): Field {
-  const graph = first(fields(model, label), MODEL.graph);
-  if (!graph) throw new ModelFolderError('malformed-file', label, `${label}: has no graph (not an ONNX model?)`);
-  return graph;
-}
-
 export function valueInfo(buf: Uint8Array, f: Field, label: string): GraphValue {
   const vi = fields(buf, label, f.payloadStart, f.payloadEnd);
   const nameF = first(vi, VALUE_INFO.name);
