@@ -1,7 +1,19 @@
 /** Parses `npm run generate -- …` flags into GenerateParams plus CLI-only options. */
 import { parseArgs } from 'node:util';
-import type { GenerateParams } from '../lib/diffusion/check-inputs';
-import { SCHEDULER_NAMES, type SchedulerName } from '../lib/diffusion/schedulers';
+import {
+  clampParam,
+  DEFAULT_PARAMS,
+  InvalidParamsError,
+  isSchedulerName,
+  PARAM_LIMITS,
+  paramProblem,
+  rangeText,
+  SCHEDULER_NAMES,
+  TIMESTEP_SPACINGS,
+  type GenerateParams,
+  type NumericParam,
+  type TimestepSpacing,
+} from '../lib/diffusion/params';
 
 export interface CliOptions {
   model: string;
@@ -12,25 +24,58 @@ export interface CliOptions {
   params: GenerateParams;
 }
 
-export const USAGE = `usage: npm run generate -- --model <folder|url> --prompt "…" [--negative "…"] --seed N --steps N
-       --guidance G [--guidance-rescale φ] [--scheduler ${SCHEDULER_NAMES.join('|')}]
-       [--timestep-spacing leading|trailing|linspace] --width W --height H --out image.png [--raw image.json]
-       [--control-image sketch.png [--control-scale S] [--control-start F] [--control-end F]]
-       [--init-image init.png [--strength F]]`;
+/** Each numeric flag and the parameter it sets; `--help` lists their limits from PARAM_LIMITS. */
+const NUMERIC_FLAGS: ReadonlyArray<readonly [flag: string, param: NumericParam, fallback: string]> = [
+  ['seed', 'seed', 'required'],
+  ['steps', 'steps', "the model's recommendation"],
+  ['guidance', 'guidanceScale', "the model's recommendation"],
+  ['guidance-rescale', 'guidanceRescale', `${DEFAULT_PARAMS.guidanceRescale}`],
+  ['width', 'width', "the model's recommendation"],
+  ['height', 'height', "the model's recommendation"],
+  ['control-scale', 'controlScale', `${DEFAULT_PARAMS.controlScale}`],
+  ['control-start', 'controlStart', `${DEFAULT_PARAMS.controlStart}`],
+  ['control-end', 'controlEnd', `${DEFAULT_PARAMS.controlEnd}`],
+  ['strength', 'strength', `${DEFAULT_PARAMS.strength}`],
+];
 
-function number(name: string, value: string | undefined, fallback?: number): number {
+function limitLine([flag, param, fallback]: (typeof NUMERIC_FLAGS)[number]): string {
+  const l = PARAM_LIMITS[param];
+  const kind = param === 'width' || param === 'height' ? `multiple of the model's VAE factor (${l.step} for SD) in` : l.integer ? 'integer' : 'number';
+  return `  --${flag.padEnd(17)} ${kind} ${rangeText(param)}${fallback === 'required' ? ', required' : `; default ${fallback}`}`;
+}
+
+export const USAGE = `usage: npm run generate -- --model <folder|url> --prompt "…" [--negative "…"] --seed N [--steps N]
+       [--guidance G] [--guidance-rescale φ] [--scheduler ${SCHEDULER_NAMES.join('|')}]
+       [--timestep-spacing ${TIMESTEP_SPACINGS.join('|')}] [--width W] [--height H] --out image.png [--raw image.json]
+       [--control-image sketch.png [--control-scale S] [--control-start F] [--control-end F]]
+       [--init-image init.png [--strength F]]
+limits:
+${NUMERIC_FLAGS.map(limitLine).join('\n')}
+  (--control-start must be below --control-end)`;
+
+/**
+ * A numeric flag, checked against PARAM_LIMITS with the engine's own message. Left out, it
+ * takes `fallback` (the model's recommendation: repaired into range, not refused).
+ */
+function number(flag: string, param: NumericParam, value: string | undefined, fallback?: number): number {
   if (value === undefined) {
-    if (fallback === undefined) throw new Error(`--${name} is required\n${USAGE}`);
-    return fallback;
+    if (fallback === undefined) throw new Error(`--${flag} is required\n${USAGE}`);
+    return clampParam(param, fallback);
   }
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number (got "${value}")`);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidParamsError(`--${flag} must be a number (got "${value}")`, param);
+  const problem = paramProblem(param, n);
+  if (problem) throw new InvalidParamsError(`--${flag}: ${problem}`, param);
   return n;
 }
 
 /** The --model value alone: the folder's lantern.json supplies defaults for the rest. */
 export function modelArgument(argv: string[]): string {
-  const { values } = parseArgs({ args: argv, options: { model: { type: 'string' } }, strict: false });
+  const { values } = parseArgs({ args: argv, options: { model: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: false });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
   if (typeof values.model !== 'string' || !values.model) throw new Error(`--model is required\n${USAGE}`);
   return values.model;
 }
@@ -64,12 +109,24 @@ export function parseCliArgs(argv: string[], defaults: { steps?: number; guidanc
   if (!values.model) throw new Error(`--model is required\n${USAGE}`);
   if (values.prompt === undefined) throw new Error(`--prompt is required\n${USAGE}`);
   if (!values.out) throw new Error(`--out is required\n${USAGE}`);
-  const scheduler = values.scheduler as SchedulerName;
-  if (!SCHEDULER_NAMES.includes(scheduler)) throw new Error(`--scheduler must be one of ${SCHEDULER_NAMES.join(', ')}`);
-  const spacing = values['timestep-spacing'];
-  if (spacing !== undefined && spacing !== 'leading' && spacing !== 'trailing' && spacing !== 'linspace') {
-    throw new Error('--timestep-spacing must be leading, trailing or linspace');
+  const scheduler = values.scheduler;
+  if (!isSchedulerName(scheduler)) throw new InvalidParamsError(`--scheduler must be one of ${SCHEDULER_NAMES.join(', ')} (got "${scheduler}")`, 'scheduler');
+  const spacing = values['timestep-spacing'] as TimestepSpacing | undefined;
+  if (spacing !== undefined && !TIMESTEP_SPACINGS.includes(spacing)) {
+    throw new InvalidParamsError(`--timestep-spacing must be one of ${TIMESTEP_SPACINGS.join(', ')} (got "${spacing}")`, 'timestepSpacing');
   }
+  // Set only when given: the pipeline reads its defaults for the rest.
+  const optional = (flag: 'control-scale' | 'control-start' | 'control-end' | 'strength', param: NumericParam) => {
+    const value = values[flag];
+    return value !== undefined ? { [param]: number(flag, param, value) } : {};
+  };
+  const control: Pick<GenerateParams, 'controlScale' | 'controlStart' | 'controlEnd'> = {
+    ...optional('control-scale', 'controlScale'),
+    ...optional('control-start', 'controlStart'),
+    ...optional('control-end', 'controlEnd'),
+  };
+  const [start, end] = [control.controlStart ?? DEFAULT_PARAMS.controlStart, control.controlEnd ?? DEFAULT_PARAMS.controlEnd];
+  if (start >= end) throw new InvalidParamsError(`--control-start (${start}) must be below --control-end (${end})`, 'controlStart');
   return {
     model: values.model,
     out: values.out,
@@ -79,18 +136,16 @@ export function parseCliArgs(argv: string[], defaults: { steps?: number; guidanc
     params: {
       prompt: values.prompt,
       negativePrompt: values.negative ?? '',
-      seed: number('seed', values.seed),
-      steps: number('steps', values.steps, defaults.steps),
-      guidanceScale: number('guidance', values.guidance, defaults.guidance),
-      guidanceRescale: number('guidance-rescale', values['guidance-rescale'], 0),
+      seed: number('seed', 'seed', values.seed),
+      steps: number('steps', 'steps', values.steps, defaults.steps),
+      guidanceScale: number('guidance', 'guidanceScale', values.guidance, defaults.guidance),
+      guidanceRescale: number('guidance-rescale', 'guidanceRescale', values['guidance-rescale'], DEFAULT_PARAMS.guidanceRescale),
       scheduler,
       timestepSpacing: spacing,
-      width: number('width', values.width, defaults.width),
-      height: number('height', values.height, defaults.height),
-      ...(values['control-scale'] !== undefined && { controlScale: number('control-scale', values['control-scale']) }),
-      ...(values['control-start'] !== undefined && { controlStart: number('control-start', values['control-start']) }),
-      ...(values['control-end'] !== undefined && { controlEnd: number('control-end', values['control-end']) }),
-      ...(values.strength !== undefined && { strength: number('strength', values.strength) }),
+      width: number('width', 'width', values.width, defaults.width),
+      height: number('height', 'height', values.height, defaults.height),
+      ...control,
+      ...optional('strength', 'strength'),
     },
   };
 }

@@ -1,8 +1,19 @@
 'use client';
+import { clampParam, inputRange } from '@/lib/diffusion/params';
 import { useRun } from '@/stores/run';
 import { useSettings, type InitSource } from '@/stores/settings';
 import { fieldClass, SliderRow } from './fields';
 
+/** The sliders' min/max/step, from lib/diffusion/params' PARAM_LIMITS (strength's excluded 0 becomes its first step). */
+export const CONDITIONING_INPUTS = {
+  controlScale: inputRange('controlScale'),
+  controlStart: inputRange('controlStart'),
+  controlEnd: inputRange('controlEnd'),
+  strength: inputRange('strength'),
+} as const;
+
+/** The smallest start–end window the sliders leave (one slider step): the engine needs start < end. */
+export const CONTROL_MIN_GAP = CONDITIONING_INPUTS.controlStart.step;
 
 /** ControlNet scale and start/end range, img2img source and strength, live mode. */
 export function ConditioningControls({ onUpload }: { onUpload: (file: File) => void }) {
@@ -26,31 +37,25 @@ export function ConditioningControls({ onUpload }: { onUpload: (file: File) => v
           label="Scale"
           testId="control-scale"
           ariaLabel="ControlNet conditioning scale"
-          min={0}
-          max={2}
-          step={0.05}
+          {...CONDITIONING_INPUTS.controlScale}
           value={s.controlScale}
-          onChange={(v) => s.set({ controlScale: v })}
+          onChange={(v) => s.set({ controlScale: clampParam('controlScale', v) })}
         />
         <SliderRow
           label="Start"
           testId="control-start"
           ariaLabel="ControlNet start (fraction of the schedule)"
-          min={0}
-          max={1}
-          step={0.05}
+          {...CONDITIONING_INPUTS.controlStart}
           value={s.controlStart}
-          onChange={(v) => s.set({ controlStart: Math.min(v, s.controlEnd - 0.05) })}
+          onChange={(v) => s.set({ controlStart: clampParam('controlStart', Math.min(v, s.controlEnd - CONTROL_MIN_GAP)) })}
         />
         <SliderRow
           label="End"
           testId="control-end"
           ariaLabel="ControlNet end (fraction of the schedule)"
-          min={0}
-          max={1}
-          step={0.05}
+          {...CONDITIONING_INPUTS.controlEnd}
           value={s.controlEnd}
-          onChange={(v) => s.set({ controlEnd: Math.max(v, s.controlStart + 0.05) })}
+          onChange={(v) => s.set({ controlEnd: clampParam('controlEnd', Math.max(v, s.controlStart + CONTROL_MIN_GAP)) })}
         />
       </fieldset>
       <fieldset className="flex flex-col gap-2" disabled={!model?.hasVaeEncoder}>
@@ -78,12 +83,10 @@ export function ConditioningControls({ onUpload }: { onUpload: (file: File) => v
           label="Strength"
           testId="strength"
           ariaLabel="img2img strength"
-          min={0.05}
-          max={1}
-          step={0.05}
+          {...CONDITIONING_INPUTS.strength}
           value={s.strength}
           disabled={s.initSource === 'none'}
-          onChange={(v) => s.set({ strength: v })}
+          onChange={(v) => s.set({ strength: clampParam('strength', v) })}
         />
       </fieldset>
       <label className="flex items-center gap-2">

@@ -1,11 +1,22 @@
 'use client';
-import { SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '@/lib/diffusion/schedulers';
+import { clampParam, inputRange, SCHEDULER_LABELS, SCHEDULER_NAMES, SIZE_PRESETS, type SchedulerName } from '@/lib/diffusion/params';
 import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
 import { useSettings, type SeedMode } from '@/stores/settings';
 import { fieldClass, NumberSelect } from './fields';
 
-const SIZES = [64, 128, 256, 512, 768];
+/** The inputs' min/max/step, from lib/diffusion/params' PARAM_LIMITS (exported for the test that says so). */
+export const SAMPLER_INPUTS = {
+  guidanceScale: inputRange('guidanceScale'),
+  steps: inputRange('steps'),
+  seed: inputRange('seed'),
+  guidanceRescale: inputRange('guidanceRescale'),
+} as const;
+
+/** The size menu: the presets, plus the current value when a model recommended another. */
+export function sizeOptions(current: number): readonly number[] {
+  return SIZE_PRESETS.includes(current) ? SIZE_PRESETS : [...SIZE_PRESETS, current].sort((a, b) => a - b);
+}
 
 /** "Model default (PLMS)": what 'default' means for the loaded model. */
 function defaultLabel(defaultSampler: string | undefined): string {
@@ -25,22 +36,18 @@ export function SamplerControls() {
             data-testid="guidance-slider"
             aria-label="Guidance scale slider"
             type="range"
-            min={0}
-            max={20}
-            step={0.1}
+            {...SAMPLER_INPUTS.guidanceScale}
             value={s.guidanceScale}
-            onChange={(e) => s.set({ guidanceScale: Number(e.target.value) })}
+            onChange={(e) => s.set({ guidanceScale: clampParam('guidanceScale', Number(e.target.value)) })}
             className="grow"
           />
           <input
             data-testid="guidance"
             aria-label="Guidance scale"
             type="number"
-            min={0}
-            max={20}
-            step={0.1}
+            {...SAMPLER_INPUTS.guidanceScale}
             value={s.guidanceScale}
-            onChange={(e) => s.set({ guidanceScale: Math.min(20, Math.max(0, Number(e.target.value))) })}
+            onChange={(e) => s.set({ guidanceScale: clampParam('guidanceScale', Number(e.target.value)) })}
             className={`${fieldClass} w-20`}
           />
         </span>
@@ -50,10 +57,9 @@ export function SamplerControls() {
         <input
           data-testid="steps"
           type="number"
-          min={1}
-          max={150}
+          {...SAMPLER_INPUTS.steps}
           value={s.steps}
-          onChange={(e) => s.set({ steps: Math.max(1, Math.round(Number(e.target.value))) })}
+          onChange={(e) => s.set({ steps: clampParam('steps', Number(e.target.value)) })}
           className={fieldClass}
         />
       </label>
@@ -84,10 +90,10 @@ export function SamplerControls() {
             data-testid="seed"
             aria-label="Seed"
             type="number"
-            min={0}
+            {...SAMPLER_INPUTS.seed}
             value={s.seed}
             disabled={s.seedMode === 'random'}
-            onChange={(e) => s.set({ seed: Math.max(0, Math.floor(Number(e.target.value))) })}
+            onChange={(e) => s.set({ seed: clampParam('seed', Math.floor(Number(e.target.value))) })}
             className={`${fieldClass} w-36 disabled:opacity-50`}
           />
           <button
@@ -102,18 +108,16 @@ export function SamplerControls() {
           </button>
         </span>
       </fieldset>
-      <NumberSelect label="Width" testId="width" value={s.width} options={SIZES} onChange={(v) => s.set({ width: v })} />
-      <NumberSelect label="Height" testId="height" value={s.height} options={SIZES} onChange={(v) => s.set({ height: v })} />
+      <NumberSelect label="Width" testId="width" value={s.width} options={sizeOptions(s.width)} onChange={(v) => s.set({ width: v })} />
+      <NumberSelect label="Height" testId="height" value={s.height} options={sizeOptions(s.height)} onChange={(v) => s.set({ height: v })} />
       <label className="flex flex-col gap-1">
         <span className="font-medium">Guidance rescale φ</span>
         <input
           data-testid="guidance-rescale"
           type="number"
-          min={0}
-          max={1}
-          step={0.05}
+          {...SAMPLER_INPUTS.guidanceRescale}
           value={s.guidanceRescale}
-          onChange={(e) => s.set({ guidanceRescale: Math.min(1, Math.max(0, Number(e.target.value))) })}
+          onChange={(e) => s.set({ guidanceRescale: clampParam('guidanceRescale', Number(e.target.value)) })}
           className={fieldClass}
         />
       </label>

@@ -9,20 +9,25 @@ import type { GenerateImages } from '@/lib/diffusion/pipeline';
 import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
 import { useSettings, type Settings } from '@/stores/settings';
-import { isSchedulerName } from '@/lib/diffusion/schedulers';
+import { DEFAULT_PARAMS, sanitizeParams } from '@/lib/diffusion/params';
 import type { ModelInfo } from '@/lib/worker/protocol';
 
-/** A newly loaded model brings its recommended settings (lantern.json) once; later edits stay. */
+/**
+ * A newly loaded model brings its recommended settings (lantern.json) once; later edits stay.
+ * They are untrusted like saved settings: out-of-range values are clamped, unusable ones skipped.
+ */
 function applyRecommended(info: ModelInfo): void {
   const settings = useSettings.getState();
   if (settings.defaultsAppliedFor === info.baseUrl) return;
   const r = info.recommended;
+  const given = { steps: r.steps, guidanceScale: r.guidance, width: r.width, height: r.height, scheduler: r.scheduler };
+  const current = { ...DEFAULT_PARAMS, steps: settings.steps, guidanceScale: settings.guidanceScale, width: settings.width, height: settings.height, scheduler: settings.scheduler };
+  const { params, dropped } = sanitizeParams(given, current);
+  if (dropped.length) console.warn(`lantern: ${info.baseUrl} recommends unusable settings`, dropped);
   const patch: Partial<Settings> = { defaultsAppliedFor: info.baseUrl };
-  if (r.steps !== undefined) patch.steps = r.steps;
-  if (r.guidance !== undefined) patch.guidanceScale = r.guidance;
-  if (r.width !== undefined) patch.width = r.width;
-  if (r.height !== undefined) patch.height = r.height;
-  if (isSchedulerName(r.scheduler)) patch.scheduler = r.scheduler;
+  for (const key of Object.keys(given) as Array<keyof typeof given>) {
+    if (given[key] !== undefined) Object.assign(patch, { [key]: params[key] });
+  }
   // An empty prompt starts from something this model can draw.
   if (!settings.prompt.trim() && info.examplePrompts.length) patch.prompt = info.examplePrompts[0];
   settings.set(patch);

@@ -1,7 +1,7 @@
 /** What the user set: prompt, sliders, sampler. Plain data; persisted so a reload keeps it. */
 import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
-import type { SchedulerName } from '@/lib/diffusion/schedulers';
+import { DEFAULT_PARAMS, sanitizeParams, type DroppedParam, type SchedulerName } from '@/lib/diffusion/params';
 import type { BackendPreference } from '@/lib/onnx/types';
 
 export type SeedMode = 'random' | 'fixed';
@@ -33,28 +33,70 @@ export interface Settings {
   defaultsAppliedFor: string | null;
 }
 
+/** The generation parameters among the settings: they start from, and are repaired by, lib/diffusion/params. */
+const PARAM_KEYS = [
+  'prompt',
+  'negativePrompt',
+  'seed',
+  'steps',
+  'guidanceScale',
+  'guidanceRescale',
+  'scheduler',
+  'width',
+  'height',
+  'controlScale',
+  'controlStart',
+  'controlEnd',
+  'strength',
+] as const satisfies ReadonlyArray<keyof Settings>;
+
+type ParamSettings = Pick<Settings, (typeof PARAM_KEYS)[number]>;
+
+function paramSettings(p: ParamSettings): ParamSettings {
+  return Object.fromEntries(PARAM_KEYS.map((k) => [k, p[k]])) as unknown as ParamSettings;
+}
+
 export const DEFAULT_SETTINGS: Settings = {
-  prompt: '',
-  negativePrompt: '',
+  ...paramSettings(DEFAULT_PARAMS),
   seedMode: 'random',
-  seed: 0,
-  steps: 20,
-  guidanceScale: 7.5,
-  guidanceRescale: 0,
-  scheduler: 'default',
-  width: 64,
-  height: 64,
   backend: 'auto',
   previews: true,
   controlEnabled: true,
-  controlScale: 1,
-  controlStart: 0,
-  controlEnd: 1,
   initSource: 'none',
-  strength: 0.75,
   liveMode: false,
   defaultsAppliedFor: null,
 };
+
+const SEED_MODES: readonly SeedMode[] = ['random', 'fixed'];
+const INIT_SOURCES: readonly InitSource[] = ['none', 'upload', 'last', 'sketch'];
+const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm'];
+
+/**
+ * Settings as saved (localStorage, any older version) made safe: the generation parameters
+ * through `sanitizeParams` (a stored `steps: -5` or `width: 65` is repaired), the rest checked
+ * against their options. A field that is missing or unusable keeps `base`'s value; each
+ * repair is listed in `dropped`.
+ */
+export function restoreSettings(saved: unknown, base: Settings = DEFAULT_SETTINGS): { settings: Settings; dropped: DroppedParam[] } {
+  const obj: Record<string, unknown> = typeof saved === 'object' && saved !== null && !Array.isArray(saved) ? (saved as Record<string, unknown>) : {};
+  const { params, dropped } = sanitizeParams(saved, { ...DEFAULT_PARAMS, ...paramSettings(base) });
+  const settings: Settings = { ...base, ...paramSettings(params) };
+  const option = <K extends keyof Settings>(key: K, ok: (v: unknown) => boolean) => {
+    const v = obj[key];
+    if (v === undefined) return;
+    if (ok(v)) settings[key] = v as Settings[K];
+    else dropped.push({ param: key, value: v, replacement: settings[key], reason: 'not an allowed value' });
+  };
+  const isBoolean = (v: unknown) => typeof v === 'boolean';
+  option('seedMode', (v) => SEED_MODES.includes(v as SeedMode));
+  option('initSource', (v) => INIT_SOURCES.includes(v as InitSource));
+  option('backend', (v) => BACKENDS.includes(v as BackendPreference));
+  option('previews', isBoolean);
+  option('controlEnabled', isBoolean);
+  option('liveMode', isBoolean);
+  option('defaultsAppliedFor', (v) => v === null || typeof v === 'string');
+  return { settings, dropped };
+}
 
 interface SettingsStore extends Settings {
   set: (patch: Partial<Settings>) => void;
@@ -64,7 +106,14 @@ export const useSettings = create<SettingsStore>()(
   persist((set) => ({ ...DEFAULT_SETTINGS, set: (patch) => set(patch) }), {
     name: 'lantern-settings',
     version: 2,
-    // Older saved settings lack the new keys: start from defaults, keep what was saved.
-    migrate: (saved) => ({ ...DEFAULT_SETTINGS, ...(saved as Partial<Settings>) }),
+    // Saved settings are untrusted (hand edits, older versions, another build): `merge`, which
+    // every rehydration goes through (after `migrate` for an older version), repairs them field by field.
+    migrate: (saved) => saved as SettingsStore,
+    merge: (saved, current) => {
+      if (saved === undefined) return current;
+      const { settings, dropped } = restoreSettings(saved, current);
+      if (dropped.length) console.warn('lantern: saved settings repaired', dropped);
+      return { ...current, ...settings };
+    },
   }),
 );
