@@ -98,40 +98,44 @@ export function mapResiduals(controlnet: ModelSession, unet: ModelSession): Resi
   return { pairs };
 }
 
+/** What unet/config.json says about the down path (diffusers' UNet2DConditionModel keys). */
+export interface DownPath {
+  layersPerBlock?: number;
+  blockOutChannels?: readonly number[];
+}
+
 /**
  * Zero residuals for a residual-taking U-Net run without a ControlNet (txt2img on a
  * ControlNet-ready export), shaped from the U-Net's own input metadata. Static dims are
- * used as declared; symbolic spatial dims follow SD's down path: residual k of a U-Net
- * with B blocks of L layers sits at 2^(block of k) below the latent (conv_in, then L
- * per block plus a downsampler between blocks), the mid residual at the deepest level.
- * null when a symbolic size cannot be inferred that way.
+ * used as declared; symbolic ones follow SD's down path with L layers per block: residual
+ * k sits at level ⌊k / (L + 1)⌋ (each level: L layer outputs, then a downsampler that
+ * halves the size and keeps the previous block's channels), the mid residual at the
+ * deepest level. L is `layers_per_block`, or 2 for SD's 12 residuals; channels come from
+ * `block_out_channels`. null when a symbolic dim cannot be inferred that way.
  */
-export function zeroResiduals(unet: ModelSession, latentDims: readonly number[], layersPerBlock?: number): Record<string, Feed> | null {
+export function zeroResiduals(unet: ModelSession, latentDims: readonly number[], path: DownPath = {}): Record<string, Feed> | null {
   const { down, mid } = unetResidualInputs(unet);
   if (!mid) return {};
   const n = down.length;
-  const L = layersPerBlock ?? (n === 12 ? 2 : undefined); // SD 1.x/2.x: 4 blocks × 2 layers
-  const levels: number[] = [];
-  if (L !== undefined && n % (L + 1) === 0) {
-    levels.push(0);
-    const blocks = n / (L + 1);
-    for (let b = 0; b < blocks; b++) {
-      for (let l = 0; l < L; l++) levels.push(b);
-      if (b < blocks - 1) levels.push(b + 1);
-    }
-  }
+  const L = path.layersPerBlock ?? (n === 12 ? 2 : undefined);
+  const level = (k: number) => (L === undefined ? undefined : Math.floor(Math.min(k, n - 1) / (L + 1)));
+  const channels = (k: number) => {
+    const lv = level(k);
+    if (lv === undefined || !path.blockOutChannels) return undefined;
+    const block = k < n && k > 0 && k % (L! + 1) === 0 ? lv - 1 : lv;
+    return k === n ? path.blockOutChannels.at(-1) : path.blockOutChannels[block];
+  };
   const feeds: Record<string, Feed> = {};
   const [batch, , h, w] = latentDims;
   for (const [k, name] of [...down, mid].entries()) {
     const shape = inputInfo(unet, name).shape;
-    const level = k < n ? levels[k] : levels[n - 1];
+    const lv = level(k);
     const dims: number[] = [];
     for (const [axis, d] of shape.entries()) {
       const fixed = staticDim(d);
-      if (axis === 0) dims.push(batch);
-      else if (fixed !== null) dims.push(fixed);
-      else if ((axis === 2 || axis === 3) && level !== undefined) dims.push(Math.ceil((axis === 2 ? h : w) / 2 ** level));
-      else return null;
+      const inferred = axis === 0 ? batch : fixed !== null ? fixed : axis === 1 ? channels(k) : lv !== undefined && axis >= 2 ? Math.ceil((axis === 2 ? h : w) / 2 ** lv) : undefined;
+      if (inferred === undefined) return null;
+      dims.push(inferred);
     }
     feeds[name] = { kind: 'float', tensor: tensor(dims) };
   }

@@ -126,7 +126,7 @@ function controlRunner(models: PipelineModels, control: RgbaImage | FloatImage |
   }
   if (!zeros) return null;
   if (!models.controlnet) {
-    throw new Error(`${models.unet.label}: takes ControlNet residuals of sizes Lantern cannot infer (symbolic dims, no unet/config.json layers_per_block) and the folder has no controlnet/`);
+    throw new Error(`${models.unet.label}: takes ControlNet residuals of sizes Lantern cannot infer (symbolic dims; unet/config.json gives no layers_per_block / block_out_channels) and the folder has no controlnet/`);
   }
   return new ControlNetRunner(models.controlnet, models.unet, tensor([1, 3, height, width]));
 }
@@ -137,8 +137,13 @@ function constantUnetFeeds(models: PipelineModels, params: GenerateParams, laten
   let needZeros = false;
   // A ControlNet-ready U-Net with no sketch: zero residuals from its own input shapes.
   if (!hasControl && unetResidualInputs(models.unet).mid !== null) {
-    const layers = models.folder.partConfigs.unet?.layers_per_block;
-    const zeros = zeroResiduals(models.unet, latentDims, typeof layers === 'number' ? layers : undefined);
+    const config = models.folder.partConfigs.unet ?? {};
+    const layers = config.layers_per_block;
+    const blocks = config.block_out_channels;
+    const zeros = zeroResiduals(models.unet, latentDims, {
+      layersPerBlock: typeof layers === 'number' ? layers : undefined,
+      blockOutChannels: Array.isArray(blocks) && blocks.every((b) => typeof b === 'number') ? (blocks as number[]) : undefined,
+    });
     if (zeros) Object.assign(feeds, zeros);
     else needZeros = true;
   }

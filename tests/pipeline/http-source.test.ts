@@ -47,6 +47,17 @@ describe('model folder over HTTP', () => {
     expect(requests).toContain('/models/fixtures/tiny-sd/unet/model.onnx');
   });
 
+  it('loads external weights from a URL in Node (bytes, the runtime cannot fetch) and matches the folder-path run', async () => {
+    const folder = 'models/fixtures/replicas/optimum-lcm-dreamshaper';
+    const ref = JSON.parse(await readFile(`tests/fixtures/replicas/optimum-lcm-dreamshaper.txt2img-lcm4.json`, 'utf8'));
+    const overHttp = await loadPipeline(await loadModelFolder(fetchSource(`${base}/${folder}/`)), createNodeSessionFactory({ intraOpNumThreads: 1 }));
+    expect(requests).toContain(`/${folder}/unet/model.onnx_data`);
+    const r = await generate(overHttp, ref.params);
+    let worst = 0;
+    r.image.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - ref.image.data[i]))));
+    expect(worst).toBeLessThanOrEqual(2e-3);
+  });
+
   it('turns 404 into a missing-file error and 500 into fetch-failed', async () => {
     await expect(loadModelFolder(fetchSource(`${base}/models/fixtures/absent/`))).rejects.toThrow(/absent\/: not a model folder: no model_index\.json/);
     const err = await loadModelFolder(fetchSource(`${base}/broken/`)).catch((e) => e);
