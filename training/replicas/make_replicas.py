@@ -498,9 +498,11 @@ def write_tokenizer_webnn(folder: Path, tok: mf.TinyClipTokenizer) -> None:
 # ---------------------------------------------------------------------------------------
 
 SD_TURBO = "stabilityai/sd-turbo"
-SD_TURBO_SNAPSHOT = "/root/.cache/huggingface/hub/models--stabilityai--sd-turbo/snapshots/b261bac6fd2cf515557d5d0707481eafa0485ec2"
+# a real export writes the local Hub-cache snapshot path of each part here; the replicas
+# write "<repo id>/<part>"
+SD_TURBO_SNAPSHOT = SD_TURBO
 LCM_REPO = "SimianLuo/LCM_Dreamshaper_v7"
-LCM_SNAPSHOT = "/root/.cache/huggingface/hub/models--SimianLuo--LCM_Dreamshaper_v7/snapshots/a85df6a8bd976cdd08b4fd8f3b73f229c9e54df5"
+LCM_SNAPSHOT = "SimianLuo/LCM_Dreamshaper_v7"
 SD15 = "runwayml/stable-diffusion-v1-5"
 
 OPTIMUM_DIFFUSERS_VERSION = "0.31.0"      # what optimum 1.23 installs with
