@@ -42,6 +42,26 @@ describe('generate CLI', () => {
     expect(png.data[5]).toBe(Math.round(a.raw.data[4] * 255));
   }, 240_000);
 
+  it.each([
+    ['optimum-lcm-dreamshaper.txt2img-lcm4', 2e-3],
+    ['diffusers-script-sd15.txt2img-ddim', 2e-3],
+    ['webnn-sd-turbo.txt2img-1step', 5e-2], // fp16 graphs: see tests/pipeline/replicas.test.ts
+  ])('runs the public layout %s and matches torch (≤ %s)', async (name, tolerance) => {
+    const ref = JSON.parse(await readFile(`tests/fixtures/replicas/${name}.json`, 'utf8'));
+    const p = ref.params;
+    const out = join(dir, `${name}.png`);
+    const rawPath = join(dir, `${name}.json`);
+    const { stderr } = await cli([
+      '--model', ref.folder, '--prompt', p.prompt, '--negative', p.negativePrompt, '--seed', String(p.seed), '--steps', String(p.steps),
+      '--guidance', String(p.guidanceScale), '--scheduler', p.scheduler, '--width', String(p.width), '--height', String(p.height), '--out', out, '--raw', rawPath,
+    ]);
+    expect(stderr).toMatch(/(Latent Consistency|Stable Diffusion|SD-Turbo)/);
+    const got = JSON.parse(await readFile(rawPath, 'utf8')) as { data: number[] };
+    let worst = 0;
+    got.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - ref.image.data[i]))));
+    expect(worst).toBeLessThanOrEqual(tolerance);
+  }, 120_000);
+
   it('guidance 1 and 7.5 differ; every scheduler flag is accepted', async () => {
     const g1 = await raw('g1', ['--seed', '42', '--guidance', '1']);
     const g75 = await raw('g75', ['--seed', '42', '--guidance', '7.5', '--scheduler', 'euler-ancestral', '--timestep-spacing', 'trailing']);

@@ -16,7 +16,7 @@
 //    and image are compared with the torch result.
 // 4. The bad-input fixtures are what they claim (onnxruntime must fail on each).
 // Exit code 1 on any failure.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
@@ -227,7 +227,8 @@ const fmt = (m) => `${m.name}: ${m.type} [${m.shape.join(',')}]`;
 
 const sessions = new Map();
 async function session(path) {
-  if (!sessions.has(path)) sessions.set(path, await ort.InferenceSession.create(path));
+  // One thread, as the pipeline tests run: float16 sums depend on the reduction order.
+  if (!sessions.has(path)) sessions.set(path, await ort.InferenceSession.create(path, { intraOpNumThreads: 1 }));
   return sessions.get(path);
 }
 
@@ -481,7 +482,7 @@ async function replay(refPath) {
   let mean = 0;
   for (let i = 0; i < hwc.length; i++) mean += Math.abs(hwc[i] - ref.image.data[i]);
   mean /= hwc.length;
-  return { name, case: ref.case, dl, di, mean, latMax: maxAbs(ref.latents.data) };
+  return { name, case: ref.case, dl, di, mean, latMax: maxAbs(ref.latents.data), hwc, shape: ref.image.shape };
 }
 
 async function checkReferences() {
@@ -498,7 +499,14 @@ async function checkReferences() {
     check(r.dl <= latTol, `${f}: latents max|Δ| ${r.dl} > ${latTol}`);
     check(r.di <= imgTol, `${f}: image max|Δ| ${r.di} > ${imgTol}`);
     console.log(`  ${f}: latents max|Δ| ${r.dl.toExponential(2)} (|latents| ≤ ${r.latMax.toFixed(2)}), image max|Δ| ${r.di.toExponential(2)}, mean|Δ| ${r.mean.toExponential(2)}`);
-    rows.push({ file: f, ...r });
+    // --write-replays: the replay's image, an independent run of the same ONNX files, is what
+    // tests/pipeline/replicas.test.ts holds Lantern to for fp16 graphs (their float16 arithmetic
+    // is the replay's too, so any difference left is the pipeline's).
+    if (WRITE_REPLAYS) {
+      mkdirSync(join(REFS, 'onnx-replay'), { recursive: true });
+      writeFileSync(join(REFS, 'onnx-replay', f), JSON.stringify({ shape: r.shape, data: Array.from(r.hwc, (v) => Number(v.toPrecision(8))) }) + '\n');
+    }
+    rows.push({ file: f, name: r.name, case: r.case, dl: r.dl, di: r.di, mean: r.mean, latMax: r.latMax });
   }
   return rows;
 }
@@ -523,6 +531,8 @@ async function checkBad() {
   check(!empty.some((f) => f.endsWith('.onnx')), 'empty-part/unet has no graph');
   console.log(`  empty-part: unet/ holds ${JSON.stringify(empty)}`);
 }
+
+const WRITE_REPLAYS = process.argv.includes('--write-replays');
 
 async function main() {
   const args = process.argv.slice(2);

@@ -1272,7 +1272,7 @@ def main() -> int:
         rc = 0
         node = shutil.which("node")
         if not args.no_node and node:
-            cmd = [node, str(HERE / "check_replicas.mjs"), "--probes", str(manifest)]
+            cmd = [node, str(HERE / "check_replicas.mjs"), "--probes", str(manifest), "--write-replays"]
             print("$", " ".join(cmd[1:]))
             rc = subprocess.call(cmd, cwd=REPO)
         elif not args.no_node:
