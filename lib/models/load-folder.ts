@@ -80,16 +80,6 @@ async function readTokenizerFiles(source: FileSource): Promise<TokenizerFiles> {
   return { ...files, vocabJson: vocab as Record<string, number>, mergesTxt: new TextDecoder().decode(merges) };
 }
 
-/**
- * The parts to look for. A listing source shows every part folder present; over plain
- * HTTP only the parts the index declares are probed (every part when there is no index),
- * so a plain folder makes no 404 noise.
- */
-function partsToFind(source: FileSource, index: ModelIndex | null): readonly ModelPart[] {
-  if (source.list || index === null) return MODEL_PARTS;
-  return MODEL_PARTS.filter((p) => index.parts.includes(p) || (REQUIRED_PARTS as readonly string[]).includes(p));
-}
-
 function layoutOf(index: ModelIndex | null, hasVaeKey: boolean): LayoutKind {
   if (index === null) return 'no-index';
   return hasVaeKey || !index.className.startsWith('Onnx') ? 'optimum' : 'diffusers-onnx';
@@ -104,7 +94,9 @@ export async function loadModelFolder(source: FileSource): Promise<ModelFolder> 
   const graphs: Partial<Record<ModelPart, PartGraph>> = {};
   const warnings: string[] = [];
   const partConfigs: Partial<Record<ModelPart, Record<string, unknown>>> = {};
-  for (const part of partsToFind(source, index)) {
+  // Every part is looked for, declared or not: the folders present count (TensorStack's index
+  // omits controlnet; optimum's says `vae`). Over HTTP that costs a HEAD per graph name tried.
+  for (const part of MODEL_PARTS) {
     const graph = await findPartGraph(source, part);
     if (!graph) continue;
     graphs[part] = graph;
