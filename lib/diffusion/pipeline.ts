@@ -159,7 +159,20 @@ function constantUnetFeeds(models: PipelineModels, params: GenerateParams, laten
   return { feeds, needZeros };
 }
 
+/**
+ * Runs the pipeline of the model's family. SD 1.x, SD 2.x, SD-Turbo and LCM share the Stable
+ * Diffusion loop below (LCM differs in family data: no unconditional pass, `timestep_cond`);
+ * a family with other inputs (SDXL: two text encoders, `text_embeds`, `time_ids`) gets its
+ * own entry here.
+ */
 export async function generate(models: PipelineModels, params: GenerateParams, hooks: GenerateHooks = {}): Promise<GenerateResult> {
+  switch (models.family.family.pipeline) {
+    case 'stable-diffusion':
+      return stableDiffusion(models, params, hooks);
+  }
+}
+
+async function stableDiffusion(models: PipelineModels, params: GenerateParams, hooks: GenerateHooks): Promise<GenerateResult> {
   const now = hooks.now ?? (() => performance.now());
   const t0 = now();
   const images = hooks.images ?? {};

@@ -13,8 +13,12 @@ export interface FamilyDefaults {
   scheduler: SchedulerName;
 }
 
+/** The denoising loop a family runs (lib/diffusion/pipeline.ts dispatches on it). */
+export type PipelineKind = 'stable-diffusion';
+
 export interface Family {
   id: FamilyId;
+  pipeline: PipelineKind;
   /** Shown in the studio, e.g. "SD-Turbo (SD 2.1 distilled)". */
   label: string;
   defaults: FamilyDefaults;
