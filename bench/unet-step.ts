@@ -25,7 +25,17 @@ const { values } = parseArgs({
 });
 const steps = Number(values.steps);
 const size = Number(values.size);
-const params = { prompt: 'a red circle on a blue background', negativePrompt: '', seed: 1, steps, guidanceScale: 7.5, guidanceRescale: 0, scheduler: 'default' as const, width: size, height: size };
+const params = {
+  prompt: 'a red circle on a blue background',
+  negativePrompt: '',
+  seed: 1,
+  steps,
+  guidanceScale: 7.5,
+  guidanceRescale: 0,
+  scheduler: 'default' as const,
+  width: size,
+  height: size,
+};
 
 function summary(stepMs: number[]) {
   const warm = stepMs.slice(1);
@@ -43,7 +53,15 @@ async function nodeBench() {
 async function browserBench(backend: 'webgpu' | 'wasm') {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
+    args: [
+      '--no-sandbox',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--enable-unsafe-webgpu',
+    ],
   });
   try {
     const page = await browser.newPage();

@@ -31,7 +31,10 @@ export function fsSource(folder: string): FileSource {
     },
     async list(dir) {
       try {
-        return (await readdir(join(root, dir), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+        return (await readdir(join(root, dir), { withFileTypes: true }))
+          .filter((e) => e.isFile())
+          .map((e) => e.name)
+          .sort();
       } catch (err) {
         if (absent(err)) return null;
         throw err;

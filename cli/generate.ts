@@ -49,7 +49,9 @@ async function main(argv: string[]): Promise<void> {
       await writeFile(opts.raw, JSON.stringify({ shape: [height, width, 3], data: Array.from(result.image.data) }));
     }
     const perStep = result.timings.unetStepMs.reduce((a, b) => a + b, 0) / Math.max(1, result.timings.unetStepMs.length);
-    console.log(`${opts.out}: ${width}×${height}, ${result.timesteps.length} steps, ${perStep.toFixed(1)} ms/step, ${result.timings.totalMs.toFixed(0)} ms total`);
+    console.log(
+      `${opts.out}: ${width}×${height}, ${result.timesteps.length} steps, ${perStep.toFixed(1)} ms/step, ${result.timings.totalMs.toFixed(0)} ms total`,
+    );
   } finally {
     await releasePipeline(models);
   }

@@ -59,9 +59,17 @@ export function ConditioningControls({ onUpload }: { onUpload: (file: File) => v
         />
       </fieldset>
       <fieldset className="flex flex-col gap-2" disabled={!model?.hasVaeEncoder}>
-        <legend className="font-medium">img2img {model && !model.hasVaeEncoder && <span className="font-normal text-neutral-500">(no VAE encoder)</span>}</legend>
+        <legend className="font-medium">
+          img2img {model && !model.hasVaeEncoder && <span className="font-normal text-neutral-500">(no VAE encoder)</span>}
+        </legend>
         <span className="flex flex-wrap items-center gap-2">
-          <select data-testid="init-source" aria-label="Init image" value={s.initSource} onChange={(e) => s.set({ initSource: e.target.value as InitSource })} className={fieldClass}>
+          <select
+            data-testid="init-source"
+            aria-label="Init image"
+            value={s.initSource}
+            onChange={(e) => s.set({ initSource: e.target.value as InitSource })}
+            className={fieldClass}
+          >
             <option value="none">off (txt2img)</option>
             <option value="sketch">the sketch</option>
             <option value="last" disabled={!hasResult}>

@@ -50,7 +50,10 @@ export function ResultView() {
           type="button"
           data-testid="download"
           className="rounded border border-neutral-300 px-3 py-1 text-sm dark:border-neutral-700"
-          onClick={() => canvas.current && downloadPng(canvas.current, formatParameters(result.params, result.modelName, result.sampler), `lantern-${result.params.seed}.png`)}
+          onClick={() =>
+            canvas.current &&
+            downloadPng(canvas.current, formatParameters(result.params, result.modelName, result.sampler), `lantern-${result.params.seed}.png`)
+          }
         >
           Download PNG
         </button>

@@ -13,8 +13,7 @@ export function StatusLine() {
             <span data-testid="model-family" title={`recognised from: ${model.family.evidence}`}>
               {model.family.label}
             </span>
-            ) ·{' '}
-            <span data-testid="backend-reason">{model.backendReason}</span>
+            ) · <span data-testid="backend-reason">{model.backendReason}</span>
           </>
         )}
         {message && <span data-testid="message"> · {message}</span>}

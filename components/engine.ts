@@ -21,7 +21,14 @@ function applyRecommended(info: ModelInfo): void {
   if (settings.defaultsAppliedFor === info.baseUrl) return;
   const r = info.recommended;
   const given = { steps: r.steps, guidanceScale: r.guidance, width: r.width, height: r.height, scheduler: r.scheduler };
-  const current = { ...DEFAULT_PARAMS, steps: settings.steps, guidanceScale: settings.guidanceScale, width: settings.width, height: settings.height, scheduler: settings.scheduler };
+  const current = {
+    ...DEFAULT_PARAMS,
+    steps: settings.steps,
+    guidanceScale: settings.guidanceScale,
+    width: settings.width,
+    height: settings.height,
+    scheduler: settings.scheduler,
+  };
   const { params, dropped } = sanitizeParams(given, current);
   if (dropped.length) console.warn(`lantern: ${info.baseUrl} recommends unusable settings`, dropped);
   const patch: Partial<Settings> = { defaultsAppliedFor: info.baseUrl };
@@ -112,7 +119,16 @@ export function startGenerate(req: RunRequest): void {
           phase: 'ready',
           preview: null,
           lastSeed: e.params.seed,
-          result: { width: e.width, height: e.height, rgba: e.rgba, params: e.params, sampler: e.sampler, modelName: state.model?.name ?? 'unknown', backend: e.backend, totalMs: ms },
+          result: {
+            width: e.width,
+            height: e.height,
+            rgba: e.rgba,
+            params: e.params,
+            sampler: e.sampler,
+            modelName: state.model?.name ?? 'unknown',
+            backend: e.backend,
+            totalMs: ms,
+          },
           message: live
             ? `live ${Math.round(ms)} ms on ${e.backend}`
             : `done in ${(ms / 1000).toFixed(2)} s on ${e.backend} · ${msPerStep(e.timings.unetStepMs).toFixed(1)} ms/step`,

@@ -38,7 +38,19 @@ export function SliderRow({ label, testId, ariaLabel, min, max, step, value, dis
 }
 
 /** A labelled select over numbers (sizes). */
-export function NumberSelect({ label, testId, value, options, onChange }: { label: string; testId: string; value: number; options: readonly number[]; onChange: (v: number) => void }) {
+export function NumberSelect({
+  label,
+  testId,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  testId: string;
+  value: number;
+  options: readonly number[];
+  onChange: (v: number) => void;
+}) {
   return (
     <label className="flex flex-col gap-1">
       <span className="font-medium">{label}</span>

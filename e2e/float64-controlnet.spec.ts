@@ -10,7 +10,13 @@ test('a ControlNet with a float64 conditioning_scale loads and follows the sketc
   await studio.generate();
   await studio.waitForResult();
   const plain = await studio.pixels();
-  await studio.drawStroke([[0.2, 0.5], [0.5, 0.2], [0.8, 0.5], [0.5, 0.8], [0.2, 0.5]]);
+  await studio.drawStroke([
+    [0.2, 0.5],
+    [0.5, 0.2],
+    [0.8, 0.5],
+    [0.5, 0.8],
+    [0.2, 0.5],
+  ]);
   await studio.resetMessage();
   await studio.generate();
   await studio.waitForResult();

@@ -55,7 +55,13 @@ test.describe('public layouts', () => {
       await expect(page.getByTestId('model-family')).toContainText(c.family);
       const p = r.params;
       // The negative prompt is disabled at guidance ≤ 1: only type one where the run uses it.
-      await studio.configure({ prompt: p.prompt, steps: p.steps, guidance: p.guidanceScale, seed: p.seed, ...(p.negativePrompt && { negative: p.negativePrompt }) });
+      await studio.configure({
+        prompt: p.prompt,
+        steps: p.steps,
+        guidance: p.guidanceScale,
+        seed: p.seed,
+        ...(p.negativePrompt && { negative: p.negativePrompt }),
+      });
       await page.getByTestId('scheduler').selectOption(p.scheduler);
       await page.getByTestId('width').selectOption(String(p.width));
       await page.getByTestId('height').selectOption(String(p.height));
@@ -81,7 +87,13 @@ test.describe('public layouts', () => {
     await studio.generate();
     await studio.waitForResult();
     const plain = await studio.pixels();
-    await studio.drawStroke([[0.2, 0.5], [0.5, 0.2], [0.8, 0.5], [0.5, 0.8], [0.2, 0.5]]);
+    await studio.drawStroke([
+      [0.2, 0.5],
+      [0.5, 0.2],
+      [0.8, 0.5],
+      [0.5, 0.8],
+      [0.2, 0.5],
+    ]);
     await studio.resetMessage();
     await studio.generate();
     await studio.waitForResult();

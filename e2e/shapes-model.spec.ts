@@ -32,7 +32,10 @@ test('lantern-shapes loads by default; "a red circle on a blue background" is dr
   const plain = asImage(await studio.pixels());
   const a = analyzeImage(plain, spec);
   expect(a.background).toBe('blue');
-  expect(a.objects.some((o) => o.colour === 'red' && o.area > 40), describe(a.objects)).toBe(true);
+  expect(
+    a.objects.some((o) => o.colour === 'red' && o.area > 40),
+    describe(a.objects),
+  ).toBe(true);
 
   // 2. The same seed with a circle drawn by mouse at the top right.
   const loop = Array.from({ length: 25 }, (_, i): [number, number] => {
@@ -52,5 +55,8 @@ test('lantern-shapes loads by default; "a red circle on a blue background" is dr
   expect(f1On, `edge F1 with the sketch ${f1On.toFixed(2)}, without ${f1Off.toFixed(2)}`).toBeGreaterThan(Math.max(2 * f1Off, 0.4));
   const b = analyzeImage(sketched, spec);
   expect(b.background).toBe('blue');
-  expect(b.objects.some((o) => o.colour === 'red' && Math.hypot(o.centroid[0] - CX, o.centroid[1] - CY) < 5), describe(b.objects)).toBe(true);
+  expect(
+    b.objects.some((o) => o.colour === 'red' && Math.hypot(o.centroid[0] - CX, o.centroid[1] - CY) < 5),
+    describe(b.objects),
+  ).toBe(true);
 });

@@ -5,8 +5,7 @@ import { CONTROLNET_MODEL, StudioPage } from './studio-page';
 function inkAt(img: { width: number; height: number; data: number[] }, fx: number, fy: number, radius = 2): boolean {
   const cx = Math.round(fx * img.width);
   const cy = Math.round(fy * img.height);
-  for (let y = cy - radius; y <= cy + radius; y++)
-    for (let x = cx - radius; x <= cx + radius; x++) if (img.data[(y * img.width + x) * 4] > 128) return true;
+  for (let y = cy - radius; y <= cy + radius; y++) for (let x = cx - radius; x <= cx + radius; x++) if (img.data[(y * img.width + x) * 4] > 128) return true;
   return false;
 }
 const inkCount = (img: { data: number[] }) => img.data.filter((v, i) => i % 4 === 0 && v > 128).length;
@@ -21,7 +20,13 @@ test.describe('sketch to image', () => {
     await studio.waitForResult();
     const plain = await studio.pixels();
 
-    await studio.drawStroke([[0.2, 0.5], [0.5, 0.2], [0.8, 0.5], [0.5, 0.8], [0.2, 0.5]]);
+    await studio.drawStroke([
+      [0.2, 0.5],
+      [0.5, 0.2],
+      [0.8, 0.5],
+      [0.5, 0.8],
+      [0.2, 0.5],
+    ]);
     const control = await studio.canvasPixels('control-preview');
     expect([control.width, control.height]).toEqual([64, 64]);
     expect(inkAt(control, 0.5, 0.2)).toBe(true); // ink where the stroke went
@@ -50,8 +55,14 @@ test.describe('sketch to image', () => {
   test('undo, redo and clear from the keyboard', async ({ page }) => {
     const studio = new StudioPage(page);
     await studio.openOnWebGpu(CONTROLNET_MODEL);
-    await studio.drawStroke([[0.1, 0.1], [0.9, 0.1]]);
-    await studio.drawStroke([[0.1, 0.9], [0.9, 0.9]]);
+    await studio.drawStroke([
+      [0.1, 0.1],
+      [0.9, 0.1],
+    ]);
+    await studio.drawStroke([
+      [0.1, 0.9],
+      [0.9, 0.9],
+    ]);
     await expect(page.getByTestId('stroke-count')).toHaveText('2 strokes');
     await page.getByTestId('sketch-canvas').focus();
     await page.keyboard.press('Control+z');
@@ -110,7 +121,10 @@ test.describe('sketch to image', () => {
     await expect(page.getByTestId('message')).toContainText(/live \d+ ms/, { timeout: 170_000 });
     const first = await studio.pixels();
     await studio.resetMessage();
-    await studio.drawStroke([[0.3, 0.3], [0.7, 0.7]]);
+    await studio.drawStroke([
+      [0.3, 0.3],
+      [0.7, 0.7],
+    ]);
     await expect(page.getByTestId('message')).toContainText(/live \d+ ms/, { timeout: 170_000 });
     expect(await studio.pixels()).not.toEqual(first);
   });

@@ -60,7 +60,10 @@ export class StudioPage {
   /** Step numbers shown so far, in order. */
   async progressSteps(): Promise<Array<{ step: number; total: number }>> {
     const seen = await this.page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
-    return seen.map((t) => t.match(/step (\d+)\/(\d+)/)).filter((m) => m !== null).map((m) => ({ step: Number(m[1]), total: Number(m[2]) }));
+    return seen
+      .map((t) => t.match(/step (\d+)\/(\d+)/))
+      .filter((m) => m !== null)
+      .map((m) => ({ step: Number(m[1]), total: Number(m[2]) }));
   }
 
   async generate(via: 'button' | 'keyboard' = 'button') {

@@ -13,7 +13,10 @@ test.describe('studio', () => {
     await studio.generate();
     await studio.waitForResult();
     const progress = await studio.progressSteps();
-    expect(progress.some((p) => p.step >= 1), JSON.stringify(progress)).toBe(true);
+    expect(
+      progress.some((p) => p.step >= 1),
+      JSON.stringify(progress),
+    ).toBe(true);
     expect(progress.every((p, i) => p.total === 3 && (i === 0 || p.step > progress[i - 1].step))).toBe(true);
     const rgba = await studio.pixels();
     expect(rgba.length).toBe(64 * 64 * 4);

@@ -250,7 +250,11 @@ async function main(argv: string[]): Promise<void> {
             const r = await generate(models, params, scale > 0 ? { images: { control: grayToRgba(sketch, size, size) } } : {});
             const a = analyzeImage(r.image, spec);
             const e = sketchEdgeF1(r.image, sketch);
-            controlRecords.push({ ...record(p, seed, o.controlGuidance, a, scoreImage(a, p.expected)), controlScale: scale, edges: { precision: e.precision, recall: e.recall, f1: e.f1 } });
+            controlRecords.push({
+              ...record(p, seed, o.controlGuidance, a, scoreImage(a, p.expected)),
+              controlScale: scale,
+              edges: { precision: e.precision, recall: e.recall, f1: e.f1 },
+            });
             row.push(toRgba(r.image));
             progress2.tick(`scale ${scale} ${p.id} seed ${seed}`);
           }
@@ -267,7 +271,8 @@ async function main(argv: string[]): Promise<void> {
   }
 
   // 3. Tables.
-  const sum = (rs: ImageRecord[]): AccuracySummary => summarize(rs.map((r) => ({ attributes: r.attributes, all: r.all, matches: [], detectedCount: r.detectedCount })));
+  const sum = (rs: ImageRecord[]): AccuracySummary =>
+    summarize(rs.map((r) => ({ attributes: r.attributes, all: r.all, matches: [], detectedCount: r.detectedCount })));
   const byGuidance = o.guidances.map((g) => {
     const rs = records.filter((r) => r.guidance === g);
     const groups = [...new Set(prompts.map((p) => p.group))];
@@ -312,7 +317,10 @@ async function main(argv: string[]): Promise<void> {
     '',
     markdownTable([['group', ...o.guidances.map((g) => `g=${g}`)], ...groups.map((k) => [k, ...byGuidance.map((b) => percent(b.groups[k].all.mean))])]),
     '',
-    `grid.png: rows ${prompts.slice(0, o.gridPrompts).map((p) => p.id).join(', ')} (captions in ${basename(o.out)}); columns: the scene rendered, then guidance ${o.guidances.join(', ')}; seed ${o.seeds[0]}.`,
+    `grid.png: rows ${prompts
+      .slice(0, o.gridPrompts)
+      .map((p) => p.id)
+      .join(', ')} (captions in ${basename(o.out)}); columns: the scene rendered, then guidance ${o.guidances.join(', ')}; seed ${o.seeds[0]}.`,
   ];
   if (controlnet.length) {
     md.push(
@@ -323,8 +331,17 @@ async function main(argv: string[]): Promise<void> {
       '',
       markdownTable([
         ['control scale', 'images', 'precision', 'recall', 'F1', 'all attributes'],
-        ...(controlReference ? [['reference render', '–', percent(controlReference.precision), percent(controlReference.recall), percent(controlReference.f1), '–']] : []),
-        ...controlnet.map((c) => [c.scale === 0 ? '0 (off)' : String(c.scale), String(c.images), percent(c.precision), percent(c.recall), percent(c.f1), percent(c.attributes.all.mean)]),
+        ...(controlReference
+          ? [['reference render', '–', percent(controlReference.precision), percent(controlReference.recall), percent(controlReference.f1), '–']]
+          : []),
+        ...controlnet.map((c) => [
+          c.scale === 0 ? '0 (off)' : String(c.scale),
+          String(c.images),
+          percent(c.precision),
+          percent(c.recall),
+          percent(c.f1),
+          percent(c.attributes.all.mean),
+        ]),
       ]),
       '',
       `controlnet-grid.png: rows ${controlGrid.length} prompts from ${prompts[0]?.id ?? ''} on; columns: the sketch, then scale ${o.controlScales.join(', ')}; seed ${o.seeds[0]}.`,
@@ -338,7 +355,17 @@ async function main(argv: string[]): Promise<void> {
     name,
     createdAt: new Date().toISOString(),
     seconds: Math.round((performance.now() - t0) / 1000),
-    settings: { seeds: o.seeds, steps: o.steps, scheduler: o.scheduler, guidances: o.guidances, size, promptSeed: o.promptSeed, prompts: prompts.length, controlGuidance: o.controlGuidance, controlScales: o.controlScales },
+    settings: {
+      seeds: o.seeds,
+      steps: o.steps,
+      scheduler: o.scheduler,
+      guidances: o.guidances,
+      size,
+      promptSeed: o.promptSeed,
+      prompts: prompts.length,
+      controlGuidance: o.controlGuidance,
+      controlScales: o.controlScales,
+    },
     byGuidance,
     controlnet: controlnet.length ? { reference: controlReference, scales: controlnet } : null,
     prompts: prompts.map((p) => ({ id: p.id, group: p.group, caption: p.caption })),

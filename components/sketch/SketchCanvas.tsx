@@ -47,7 +47,14 @@ export function SketchCanvas({ onDropFile }: { onDropFile: (file: File) => void 
         e.currentTarget.setPointerCapture(e.pointerId);
         // A pen's eraser end (button 5) erases whatever tool is selected.
         const eraser = e.pointerType === 'pen' && (e.buttons & 32) !== 0;
-        dispatch({ type: 'pointerDown', pointerId: e.pointerId, pointerType: e.pointerType, pressure: e.pressure, ...toSketch(e), ...(eraser && { tool: 'eraser' as const }) });
+        dispatch({
+          type: 'pointerDown',
+          pointerId: e.pointerId,
+          pointerType: e.pointerType,
+          pressure: e.pressure,
+          ...toSketch(e),
+          ...(eraser && { tool: 'eraser' as const }),
+        });
       }}
       onPointerMove={(e) => {
         if (!useSketch.getState().sketch.active) return;

@@ -6,7 +6,6 @@ import { useSketch, type UploadMode } from '@/stores/sketch';
 import { putRgba } from './image-io';
 import { fieldClass } from '../fields';
 
-
 /** Turns the stored edge source into the sketch's background layer (one undo step). */
 export function importEdges(): void {
   const { edgeSource, uploadMode, fit, canny, sketch, dispatch, patch } = useSketch.getState();
@@ -37,7 +36,13 @@ export function SketchUpload({ onFile }: { onFile: (file: File) => void }) {
     <details className="text-sm" open={edgeSource !== null}>
       <summary className="cursor-pointer font-medium">Start from an image (edges)</summary>
       <div className="mt-2 flex flex-col gap-2">
-        <input type="file" accept="image/*" data-testid="sketch-upload" aria-label="Upload an image to turn into a sketch" onChange={(e) => e.target.files?.[0] && onFile(e.target.files[0])} />
+        <input
+          type="file"
+          accept="image/*"
+          data-testid="sketch-upload"
+          aria-label="Upload an image to turn into a sketch"
+          onChange={(e) => e.target.files?.[0] && onFile(e.target.files[0])}
+        />
         {edgeSource && (
           <>
             <div className="flex items-center gap-2">
@@ -56,12 +61,30 @@ export function SketchUpload({ onFile }: { onFile: (file: File) => void }) {
             </label>
             <label className="flex items-center gap-2">
               <span className="w-20">Low</span>
-              <input type="range" data-testid="canny-low" aria-label="Canny low threshold" min={0.01} max={0.9} step={0.01} value={canny.low} onChange={(e) => rerun({ canny: { ...canny, low: Math.min(Number(e.target.value), canny.high) } })} />
+              <input
+                type="range"
+                data-testid="canny-low"
+                aria-label="Canny low threshold"
+                min={0.01}
+                max={0.9}
+                step={0.01}
+                value={canny.low}
+                onChange={(e) => rerun({ canny: { ...canny, low: Math.min(Number(e.target.value), canny.high) } })}
+              />
               <output className="tabular-nums">{canny.low.toFixed(2)}</output>
             </label>
             <label className="flex items-center gap-2">
               <span className="w-20">High</span>
-              <input type="range" data-testid="canny-high" aria-label="Canny high threshold" min={0.02} max={1} step={0.01} value={canny.high} onChange={(e) => rerun({ canny: { ...canny, high: Math.max(Number(e.target.value), canny.low) } })} />
+              <input
+                type="range"
+                data-testid="canny-high"
+                aria-label="Canny high threshold"
+                min={0.02}
+                max={1}
+                step={0.01}
+                value={canny.high}
+                onChange={(e) => rerun({ canny: { ...canny, high: Math.max(Number(e.target.value), canny.low) } })}
+              />
               <output className="tabular-nums">{canny.high.toFixed(2)}</output>
             </label>
           </>

@@ -92,7 +92,9 @@ export function mapResiduals(controlnet: ModelSession, unet: ModelSession): Resi
     const cs = controlnet.outputs.find((o) => o.name === c)!.shape;
     const clash = us.length === cs.length ? us.findIndex((d, k) => staticDim(d) !== null && staticDim(cs[k]) !== null && d !== cs[k]) : 0;
     if (clash !== -1) {
-      throw new Error(`${controlnet.label}: output "${c}" [${cs.join(', ')}] does not fit ${unet.label} input "${u}" [${us.join(', ')}] (outputs are paired by order)`);
+      throw new Error(
+        `${controlnet.label}: output "${c}" [${cs.join(', ')}] does not fit ${unet.label} input "${u}" [${us.join(', ')}] (outputs are paired by order)`,
+      );
     }
   }
   return { pairs };
@@ -133,7 +135,16 @@ export function zeroResiduals(unet: ModelSession, latentDims: readonly number[],
     const dims: number[] = [];
     for (const [axis, d] of shape.entries()) {
       const fixed = staticDim(d);
-      const inferred = axis === 0 ? batch : fixed !== null ? fixed : axis === 1 ? channels(k) : lv !== undefined && axis >= 2 ? Math.ceil((axis === 2 ? h : w) / 2 ** lv) : undefined;
+      const inferred =
+        axis === 0
+          ? batch
+          : fixed !== null
+            ? fixed
+            : axis === 1
+              ? channels(k)
+              : lv !== undefined && axis >= 2
+                ? Math.ceil((axis === 2 ? h : w) / 2 ** lv)
+                : undefined;
       if (inferred === undefined) return null;
       dims.push(inferred);
     }

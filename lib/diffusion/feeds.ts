@@ -9,9 +9,7 @@ export function scalarFeed(session: ModelSession, name: string, value: number, b
   const shape = info.shape;
   const dims = shape.length === 0 ? [] : [typeof shape[0] === 'number' ? shape[0] : batch];
   const values = new Array(numel(dims)).fill(value);
-  return info.type === 'int64' || info.type === 'int32'
-    ? { kind: 'int', dims, values }
-    : { kind: 'float', tensor: tensor(dims, Float32Array.from(values)) };
+  return info.type === 'int64' || info.type === 'int32' ? { kind: 'int', dims, values } : { kind: 'float', tensor: tensor(dims, Float32Array.from(values)) };
 }
 
 /** A declared dimension when it is a fixed number, else the fallback (symbolic dims). */

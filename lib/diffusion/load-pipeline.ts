@@ -86,7 +86,9 @@ export async function loadPipeline(folder: ModelFolder, factory: SessionFactory,
     );
     if (part === 'vae_encoder' && SAMPLING_OPS.some((op) => files.summary.opCounts[op])) {
       vaeEncoderSamples = true;
-      warnings.push(`${files.label} samples its latents inside the graph (a Random* node, as optimum ≤ 1.22 and diffusers' script export it): img2img works, but the same seed gives a different image each run`);
+      warnings.push(
+        `${files.label} samples its latents inside the graph (a Random* node, as optimum ≤ 1.22 and diffusers' script export it): img2img works, but the same seed gives a different image each run`,
+      );
     }
     const s = await factory.create(files);
     sessions.push(s);
@@ -112,7 +114,9 @@ export async function loadPipeline(folder: ModelFolder, factory: SessionFactory,
     let controlnet = await optional('controlnet');
     // TensorStack's SD folders keep a ControlNet-ready U-Net in controlnet/ (the ControlNet itself is a separate repo).
     if (controlnet && !controlnet.inputs.some((i) => i.name === 'controlnet_cond')) {
-      warnings.push(`${controlnet.label} takes no controlnet_cond: it is a ControlNet-ready U-Net (TensorStack's layout), not a ControlNet; sketches are unavailable with this folder alone`);
+      warnings.push(
+        `${controlnet.label} takes no controlnet_cond: it is a ControlNet-ready U-Net (TensorStack's layout), not a ControlNet; sketches are unavailable with this folder alone`,
+      );
       await controlnet.release();
       controlnet = undefined;
     }
@@ -125,7 +129,20 @@ export async function loadPipeline(folder: ModelFolder, factory: SessionFactory,
         `no scheduler/scheduler_config.json: using SD's training schedule (${SD_TRAINING_SCHEDULE.beta_schedule} ${SD_TRAINING_SCHEDULE.beta_start}–${SD_TRAINING_SCHEDULE.beta_end}, ${SD_TRAINING_SCHEDULE.num_train_timesteps} steps) with ${String(config._class_name)}${config.timestep_spacing ? `, ${String(config.timestep_spacing)} spacing` : ''}`,
       );
     }
-    return { folder, tokenizer, textEncoder, unet, vaeDecoder, vaeEncoder, controlnet, family, schedulerConfig, vaeEncoderSamples, warnings, backend: factory.backend };
+    return {
+      folder,
+      tokenizer,
+      textEncoder,
+      unet,
+      vaeDecoder,
+      vaeEncoder,
+      controlnet,
+      family,
+      schedulerConfig,
+      vaeEncoderSamples,
+      warnings,
+      backend: factory.backend,
+    };
   } catch (err) {
     await Promise.all(sessions.map((s) => s.release()));
     throw err;

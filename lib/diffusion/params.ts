@@ -40,7 +40,8 @@ export interface GenerateParams {
 /** Every parameter set, the optional ones included (timestepSpacing stays optional: unset means the folder's). */
 export type CompleteParams = Required<Omit<GenerateParams, 'timestepSpacing'>> & Pick<GenerateParams, 'timestepSpacing'>;
 
-export type NumericParam = 'seed' | 'steps' | 'guidanceScale' | 'guidanceRescale' | 'width' | 'height' | 'controlScale' | 'controlStart' | 'controlEnd' | 'strength';
+export type NumericParam =
+  'seed' | 'steps' | 'guidanceScale' | 'guidanceRescale' | 'width' | 'height' | 'controlScale' | 'controlStart' | 'controlEnd' | 'strength';
 
 export interface ParamLimit {
   readonly min: number;

@@ -119,20 +119,33 @@ async function runUnet(models: PipelineModels, sample: Tensor, t: number, embedd
  * inferred, else — when the folder has a ControlNet — by one pass on a zero condition at
  * scale 0, whose residuals are exactly zero and whose shapes are then reused.
  */
-function controlRunner(models: PipelineModels, control: RgbaImage | FloatImage | undefined, width: number, height: number, zeros: boolean): ControlNetRunner | null {
+function controlRunner(
+  models: PipelineModels,
+  control: RgbaImage | FloatImage | undefined,
+  width: number,
+  height: number,
+  zeros: boolean,
+): ControlNetRunner | null {
   if (control) {
     if (!models.controlnet) throw new Error('this model folder has no controlnet/ graph: remove the control image or pick a ControlNet model');
     return new ControlNetRunner(models.controlnet, models.unet, imageToTensor(control, width, height, 'unit'));
   }
   if (!zeros) return null;
   if (!models.controlnet) {
-    throw new Error(`${models.unet.label}: takes ControlNet residuals of sizes Lantern cannot infer (symbolic dims; unet/config.json gives no layers_per_block / block_out_channels) and the folder has no controlnet/`);
+    throw new Error(
+      `${models.unet.label}: takes ControlNet residuals of sizes Lantern cannot infer (symbolic dims; unet/config.json gives no layers_per_block / block_out_channels) and the folder has no controlnet/`,
+    );
   }
   return new ControlNetRunner(models.controlnet, models.unet, tensor([1, 3, height, width]));
 }
 
 /** Feeds a U-Net may take beyond sample/timestep/encoder_hidden_states that stay the same every step. */
-function constantUnetFeeds(models: PipelineModels, params: GenerateParams, latentDims: readonly number[], hasControl: boolean): { feeds: Record<string, Feed>; needZeros: boolean } {
+function constantUnetFeeds(
+  models: PipelineModels,
+  params: GenerateParams,
+  latentDims: readonly number[],
+  hasControl: boolean,
+): { feeds: Record<string, Feed>; needZeros: boolean } {
   const feeds: Record<string, Feed> = {};
   let needZeros = false;
   // A ControlNet-ready U-Net with no sketch: zero residuals from its own input shapes.
@@ -214,7 +227,10 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
     latents = tensor(initLatents.dims, scheduler.addNoise(initLatents.data, noise, timesteps[0]));
   } else {
     const noise = generator.randn(numel(shape));
-    latents = tensor(shape, noise.map((v) => v * scheduler.initNoiseSigma));
+    latents = tensor(
+      shape,
+      noise.map((v) => v * scheduler.initNoiseSigma),
+    );
   }
 
   // 6. Denoising loop: [controlnet → residuals] → unet([uncond, cond]) → CFG → scheduler.step
@@ -256,7 +272,10 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
 
   // 7. Decode: latents / scaling_factor → VAE → image in [0,1]
   const vaeStart = now();
-  const scaledLatents = tensor(latents.dims, latents.data.map((v) => v / models.folder.vaeScalingFactor));
+  const scaledLatents = tensor(
+    latents.dims,
+    latents.data.map((v) => v / models.folder.vaeScalingFactor),
+  );
   const decoded = await models.vaeDecoder.run({ latent_sample: { kind: 'float', tensor: scaledLatents } });
   const sample = decoded.sample ?? Object.values(decoded)[0];
   if (!sample) throw new Error('vae_decoder/model.onnx: produced no sample');

@@ -141,7 +141,14 @@ const N4 = [
  * Breadth-first flood from `seeds` (marked in `seen`) into neighbours q of p for which
  * `enter(q, p)` holds; returns every pixel reached, seeds first.
  */
-function flood(seeds: number[], w: number, h: number, seen: Uint8Array, nbrs: readonly (readonly [number, number])[], enter: (q: number, p: number) => boolean): number[] {
+function flood(
+  seeds: number[],
+  w: number,
+  h: number,
+  seen: Uint8Array,
+  nbrs: readonly (readonly [number, number])[],
+  enter: (q: number, p: number) => boolean,
+): number[] {
   const queue = seeds;
   for (const s of seeds) seen[s] = 1;
   for (let k = 0; k < queue.length; k++) {
@@ -163,7 +170,13 @@ function flood(seeds: number[], w: number, h: number, seen: Uint8Array, nbrs: re
 }
 
 /** Connected components of `mask` pixels (nonzero), pixels joined when `same(p, q)`. */
-function components(w: number, h: number, mask: (p: number) => boolean, same: (p: number, q: number) => boolean, nbrs: readonly (readonly [number, number])[] = N8): number[][] {
+function components(
+  w: number,
+  h: number,
+  mask: (p: number) => boolean,
+  same: (p: number, q: number) => boolean,
+  nbrs: readonly (readonly [number, number])[] = N8,
+): number[][] {
   const seen = new Uint8Array(w * h);
   const out: number[][] = [];
   for (let s = 0; s < w * h; s++) {
@@ -217,7 +230,12 @@ function splitTouching(pixels: number[], w: number, h: number, minArea: number):
     }
     if (left === 0) return [pixels];
     cur = next;
-    const pieces = components(w, h, (p) => cur[p] === 1, () => true).filter((c) => c.length >= 3);
+    const pieces = components(
+      w,
+      h,
+      (p) => cur[p] === 1,
+      () => true,
+    ).filter((c) => c.length >= 3);
     if (pieces.length < 2) continue;
     // A real object's core survives one more erosion; specks left by noise don't.
     if (!pieces.every((c) => c.some((p) => interior(p, w, h, cur)))) return [pixels];
@@ -359,7 +377,12 @@ export function analyzeImage(img: EvalImage, spec: ShapesSpec, opts: AnalyzeOpti
   }
 
   // 3. Components of equal labels; specks join a touching object or are dropped.
-  let comps = components(w, h, (p) => label[p] >= 0, (p, q) => label[p] === label[q]);
+  let comps = components(
+    w,
+    h,
+    (p) => label[p] >= 0,
+    (p, q) => label[p] === label[q],
+  );
   const owner = new Int32Array(n).fill(-1);
   const big = comps.filter((c) => c.length >= o.minPixels);
   big.forEach((c, i) => c.forEach((p) => (owner[p] = i)));

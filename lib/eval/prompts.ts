@@ -15,7 +15,19 @@ import type { ExpectedScene } from './caption';
 import { Deck, SeededRandom } from './random';
 import { scribbleSketch } from './render';
 import { expectFromScene } from './score';
-import { canonicalCaption, canonicalScene, heldoutTags, objectColours, RELATIONS, type CanonicalObjectInput, type PlacedObject, type Scene, type SceneKind, type ShapeName, type ShapesSpec } from './spec';
+import {
+  canonicalCaption,
+  canonicalScene,
+  heldoutTags,
+  objectColours,
+  RELATIONS,
+  type CanonicalObjectInput,
+  type PlacedObject,
+  type Scene,
+  type SceneKind,
+  type ShapeName,
+  type ShapesSpec,
+} from './spec';
 
 export interface EvalPrompt {
   /** "p000"… in list order. */
@@ -68,7 +80,10 @@ export function buildPromptSet(spec: ShapesSpec, opts: PromptSetOptions = {}): E
     size: new Deck(Object.keys(spec.sizes), rng),
     position: new Deck(Object.keys(spec.positions), rng),
     relation: new Deck(RELATIONS, rng),
-    count: new Deck(spec.counts.filter((c) => c > 1), rng),
+    count: new Deck(
+      spec.counts.filter((c) => c > 1),
+      rng,
+    ),
     layout: new Deck(Object.keys(spec.countLayouts), rng),
     slot: new Deck([0, 1], rng),
   };
@@ -110,7 +125,10 @@ export function buildPromptSet(spec: ShapesSpec, opts: PromptSetOptions = {}): E
 
   const fill = (n: number, kinds: Kind[], forced: Forced, tags: string[]): EvalPrompt[] => {
     const out: EvalPrompt[] = [];
-    const kindDeck = new Deck(kinds.map((_, i) => i), rng);
+    const kindDeck = new Deck(
+      kinds.map((_, i) => i),
+      rng,
+    );
     for (let i = 0; i < n; i++) {
       const kind = kinds[kindDeck.draw()];
       let p: EvalPrompt | null = null;

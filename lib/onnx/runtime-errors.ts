@@ -17,6 +17,10 @@ export function runtimeError(label: string, what: string, err: unknown): Lantern
   const message = `${label}: ${what}: ${text}`;
   if (OOM.test(text)) return new OutOfMemoryError(label, `${message} — try a smaller size or fewer parts in memory`);
   if (DEVICE_LOST.test(text)) return new DeviceLostError(message);
-  if (NO_F16.test(text)) return new BackendError(label, `${message} — this GPU has no shader-f16, which float16 models need on WebGPU: switch the backend to wasm or use an fp32 model`);
+  if (NO_F16.test(text))
+    return new BackendError(
+      label,
+      `${message} — this GPU has no shader-f16, which float16 models need on WebGPU: switch the backend to wasm or use an fp32 model`,
+    );
   return new BackendError(label, message);
 }

@@ -14,8 +14,15 @@ export interface BackendChoice {
   adapter?: string;
 }
 
-interface AdapterInfoLike { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean }
-interface GpuLike { requestAdapter(): Promise<{ info?: AdapterInfoLike; isFallbackAdapter?: boolean } | null> }
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface GpuLike {
+  requestAdapter(): Promise<{ info?: AdapterInfoLike; isFallbackAdapter?: boolean } | null>;
+}
 
 /**
  * `auto` takes WebGPU on a hardware adapter and wasm on a software one (SwiftShader runs

@@ -38,7 +38,11 @@ function toOrtTensor(ort: OrtModule, label: string, info: IoInfo, feed: Feed): O
     }
     case 'int32': {
       const v = feed.kind === 'int' ? feed.values : feed.tensor.data;
-      return new ort.Tensor('int32', Int32Array.from(v, (x) => Math.trunc(x)), dims);
+      return new ort.Tensor(
+        'int32',
+        Int32Array.from(v, (x) => Math.trunc(x)),
+        dims,
+      );
     }
     default:
       throw new Error(`${label}: input "${info.name}" has unsupported type; Lantern feeds float32, float16, float64, int64 or int32`);

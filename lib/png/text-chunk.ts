@@ -50,7 +50,7 @@ export function readTextChunks(png: Uint8Array): Record<string, string> {
   assertPng(png);
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const out: Record<string, string> = {};
-  for (let pos = 8; pos + 12 <= png.length; ) {
+  for (let pos = 8; pos + 12 <= png.length;) {
     const len = view.getUint32(pos);
     const type = String.fromCharCode(...png.subarray(pos + 4, pos + 8));
     if (type === 'tEXt') {

@@ -39,7 +39,12 @@ export function cannyEdges(gray: Float32Array, width: number, height: number, op
   if (!(low >= 0 && high >= low)) throw new RangeError(`cannyEdges: need 0 ≤ low ≤ high (got ${low}, ${high})`);
 
   // 1. blur (on the 0…255 scale the absolute thresholds refer to)
-  const img = gaussianBlur(Float32Array.from(gray, (v) => v * 255), width, height, sigma);
+  const img = gaussianBlur(
+    Float32Array.from(gray, (v) => v * 255),
+    width,
+    height,
+    sigma,
+  );
 
   // 2. Sobel gradients and L2 magnitude
   const gx = new Float32Array(width * height);

@@ -163,7 +163,10 @@ function placement(sw: number, sh: number, width: number, height: number, fit: F
   const aspect = sw / sh;
   if (fit === 'stretch') return { src: full, w: width, h: height, dx: 0, dy: 0 };
   if (fit === 'cover') {
-    const src = aspect > target ? { x: (sw - sh * target) / 2, y: 0, width: sh * target, height: sh } : { x: 0, y: (sh - sw / target) / 2, width: sw, height: sw / target };
+    const src =
+      aspect > target
+        ? { x: (sw - sh * target) / 2, y: 0, width: sh * target, height: sh }
+        : { x: 0, y: (sh - sw / target) / 2, width: sw, height: sw / target };
     return { src, w: width, h: height, dx: 0, dy: 0 };
   }
   const w = aspect > target ? width : Math.max(1, Math.min(width, Math.round(height * aspect)));

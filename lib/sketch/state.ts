@@ -157,7 +157,10 @@ function withSize(state: SketchState, size: number): SketchState {
 }
 
 function checkSize(width: number, height: number, where: string): void {
-  for (const [name, v] of [['width', width], ['height', height]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1 || v > MAX_SKETCH_SIDE) {
       throw new RangeError(`${where}: ${name} must be an integer in [1, ${MAX_SKETCH_SIDE}] (got ${v})`);
     }

@@ -12,8 +12,7 @@ export const CLIP_EOS_TOKEN = '<|endoftext|>';
  * tokens lead the alternation as in the Hub's tokenizer.json; added tokens are split out
  * before this runs anyway, so it only matters for exactness of the config.
  */
-export const CLIP_SPLIT_REGEX =
-  "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
+export const CLIP_SPLIT_REGEX = "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
 
 export interface AddedTokenJson {
   id: number;
@@ -91,11 +90,7 @@ function validateVocab(vocab: unknown): Record<string, number> {
   return vocab as Record<string, number>;
 }
 
-export function buildClipTokenizerJson(
-  vocabJson: Record<string, number>,
-  mergesTxt: string,
-  opts: ClipBpeJsonOptions = {},
-): ClipTokenizerJson {
+export function buildClipTokenizerJson(vocabJson: Record<string, number>, mergesTxt: string, opts: ClipBpeJsonOptions = {}): ClipTokenizerJson {
   const vocab = validateVocab(vocabJson);
   const merges = parseMergesTxt(mergesTxt);
   const bos = opts.bosToken ?? CLIP_BOS_TOKEN;
@@ -133,11 +128,7 @@ export function buildClipTokenizerJson(
     added_tokens: addedTokens,
     normalizer: {
       type: 'Sequence',
-      normalizers: [
-        { type: 'NFC' },
-        { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' },
-        { type: 'Lowercase' },
-      ],
+      normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }, { type: 'Lowercase' }],
     },
     pre_tokenizer: {
       type: 'Sequence',

@@ -53,12 +53,7 @@ export class ClipTokenizer {
   readonly textCleanup: TextCleanup;
   private readonly tokenizer: Tokenizer;
 
-  private constructor(
-    tokenizer: Tokenizer,
-    ids: { bos: number; eos: number; pad: number; padToken: string },
-    maxLength: number,
-    textCleanup: TextCleanup,
-  ) {
+  private constructor(tokenizer: Tokenizer, ids: { bos: number; eos: number; pad: number; padToken: string }, maxLength: number, textCleanup: TextCleanup) {
     this.tokenizer = tokenizer;
     this.bosTokenId = ids.bos;
     this.eosTokenId = ids.eos;
@@ -75,9 +70,7 @@ export class ClipTokenizer {
 
     // special_tokens_map.json wins over tokenizer_config.json, as in transformers' loader.
     const special = (key: string, fallback: string): string =>
-      tokenContent(specialMap?.[key], `special_tokens_map.json ${key}`) ??
-      tokenContent(config?.[key], `tokenizer_config.json ${key}`) ??
-      fallback;
+      tokenContent(specialMap?.[key], `special_tokens_map.json ${key}`) ?? tokenContent(config?.[key], `tokenizer_config.json ${key}`) ?? fallback;
     const bosToken = special('bos_token', CLIP_BOS_TOKEN);
     const eosToken = special('eos_token', CLIP_EOS_TOKEN);
     // CLIPTokenizer's own default pad token is <|endoftext|>; SD 2.x configs say "!".
@@ -213,9 +206,28 @@ function resolveMaxLength(explicit: number | undefined, fromConfig: unknown): nu
 
 /** ftfy's fix_latin_ligatures table. */
 const LIGATURES: Record<string, string> = {
-  'Ĳ': 'IJ', 'ĳ': 'ij', 'ŉ': 'ʼn', 'Ǳ': 'DZ', 'ǲ': 'Dz', 'ǳ': 'dz', 'Ǆ': 'DŽ', 'ǅ': 'Dž', 'ǆ': 'dž',
-  'Ǉ': 'LJ', 'ǈ': 'Lj', 'ǉ': 'lj', 'Ǌ': 'NJ', 'ǋ': 'Nj', 'ǌ': 'nj',
-  'ﬀ': 'ff', 'ﬁ': 'fi', 'ﬂ': 'fl', 'ﬃ': 'ffi', 'ﬄ': 'ffl', 'ﬅ': 'ſt', 'ﬆ': 'st',
+  Ĳ: 'IJ',
+  ĳ: 'ij',
+  ŉ: 'ʼn',
+  Ǳ: 'DZ',
+  ǲ: 'Dz',
+  ǳ: 'dz',
+  Ǆ: 'DŽ',
+  ǅ: 'Dž',
+  ǆ: 'dž',
+  Ǉ: 'LJ',
+  ǈ: 'Lj',
+  ǉ: 'lj',
+  Ǌ: 'NJ',
+  ǋ: 'Nj',
+  ǌ: 'nj',
+  ﬀ: 'ff',
+  ﬁ: 'fi',
+  ﬂ: 'fl',
+  ﬃ: 'ffi',
+  ﬄ: 'ffl',
+  ﬅ: 'ſt',
+  ﬆ: 'st',
 };
 const LIGATURE_RE = new RegExp(`[${Object.keys(LIGATURES).join('')}]`, 'g');
 // ftfy's fix_character_width: U+FF01..U+FFEF to their NFKC form, ideographic space to ' '.
@@ -276,10 +288,33 @@ export function unescapeHtml(text: string): string {
 
 // Windows-1252 meanings Python gives to the C1 range in numeric references.
 const CP1252: Record<number, number> = {
-  0x80: 0x20ac, 0x82: 0x201a, 0x83: 0x0192, 0x84: 0x201e, 0x85: 0x2026, 0x86: 0x2020, 0x87: 0x2021,
-  0x88: 0x02c6, 0x89: 0x2030, 0x8a: 0x0160, 0x8b: 0x2039, 0x8c: 0x0152, 0x8e: 0x017d, 0x91: 0x2018,
-  0x92: 0x2019, 0x93: 0x201c, 0x94: 0x201d, 0x95: 0x2022, 0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02dc,
-  0x99: 0x2122, 0x9a: 0x0161, 0x9b: 0x203a, 0x9c: 0x0153, 0x9e: 0x017e, 0x9f: 0x0178,
+  0x80: 0x20ac,
+  0x82: 0x201a,
+  0x83: 0x0192,
+  0x84: 0x201e,
+  0x85: 0x2026,
+  0x86: 0x2020,
+  0x87: 0x2021,
+  0x88: 0x02c6,
+  0x89: 0x2030,
+  0x8a: 0x0160,
+  0x8b: 0x2039,
+  0x8c: 0x0152,
+  0x8e: 0x017d,
+  0x91: 0x2018,
+  0x92: 0x2019,
+  0x93: 0x201c,
+  0x94: 0x201d,
+  0x95: 0x2022,
+  0x96: 0x2013,
+  0x97: 0x2014,
+  0x98: 0x02dc,
+  0x99: 0x2122,
+  0x9a: 0x0161,
+  0x9b: 0x203a,
+  0x9c: 0x0153,
+  0x9e: 0x017e,
+  0x9f: 0x0178,
 };
 
 function charRef(num: number): string {
@@ -289,8 +324,12 @@ function charRef(num: number): string {
   if ((num >= 0xd800 && num <= 0xdfff) || num > 0x10ffff || !Number.isFinite(num)) return '\uFFFD';
   // Python drops these "invalid codepoints".
   if (
-    (num >= 0x1 && num <= 0x8) || num === 0xb || (num >= 0xe && num <= 0x1f) || num === 0x7f ||
-    (num >= 0xfdd0 && num <= 0xfdef) || (num & 0xfffe) === 0xfffe
+    (num >= 0x1 && num <= 0x8) ||
+    num === 0xb ||
+    (num >= 0xe && num <= 0x1f) ||
+    num === 0x7f ||
+    (num >= 0xfdd0 && num <= 0xfdef) ||
+    (num & 0xfffe) === 0xfffe
   ) {
     return '';
   }
@@ -298,25 +337,160 @@ function charRef(num: number): string {
 }
 
 const LATIN1_NAMES = [
-  'nbsp', 'iexcl', 'cent', 'pound', 'curren', 'yen', 'brvbar', 'sect', 'uml', 'copy', 'ordf', 'laquo',
-  'not', 'shy', 'reg', 'macr', 'deg', 'plusmn', 'sup2', 'sup3', 'acute', 'micro', 'para', 'middot',
-  'cedil', 'sup1', 'ordm', 'raquo', 'frac14', 'frac12', 'frac34', 'iquest', 'Agrave', 'Aacute',
-  'Acirc', 'Atilde', 'Auml', 'Aring', 'AElig', 'Ccedil', 'Egrave', 'Eacute', 'Ecirc', 'Euml',
-  'Igrave', 'Iacute', 'Icirc', 'Iuml', 'ETH', 'Ntilde', 'Ograve', 'Oacute', 'Ocirc', 'Otilde', 'Ouml',
-  'times', 'Oslash', 'Ugrave', 'Uacute', 'Ucirc', 'Uuml', 'Yacute', 'THORN', 'szlig', 'agrave',
-  'aacute', 'acirc', 'atilde', 'auml', 'aring', 'aelig', 'ccedil', 'egrave', 'eacute', 'ecirc', 'euml',
-  'igrave', 'iacute', 'icirc', 'iuml', 'eth', 'ntilde', 'ograve', 'oacute', 'ocirc', 'otilde', 'ouml',
-  'divide', 'oslash', 'ugrave', 'uacute', 'ucirc', 'uuml', 'yacute', 'thorn', 'yuml',
+  'nbsp',
+  'iexcl',
+  'cent',
+  'pound',
+  'curren',
+  'yen',
+  'brvbar',
+  'sect',
+  'uml',
+  'copy',
+  'ordf',
+  'laquo',
+  'not',
+  'shy',
+  'reg',
+  'macr',
+  'deg',
+  'plusmn',
+  'sup2',
+  'sup3',
+  'acute',
+  'micro',
+  'para',
+  'middot',
+  'cedil',
+  'sup1',
+  'ordm',
+  'raquo',
+  'frac14',
+  'frac12',
+  'frac34',
+  'iquest',
+  'Agrave',
+  'Aacute',
+  'Acirc',
+  'Atilde',
+  'Auml',
+  'Aring',
+  'AElig',
+  'Ccedil',
+  'Egrave',
+  'Eacute',
+  'Ecirc',
+  'Euml',
+  'Igrave',
+  'Iacute',
+  'Icirc',
+  'Iuml',
+  'ETH',
+  'Ntilde',
+  'Ograve',
+  'Oacute',
+  'Ocirc',
+  'Otilde',
+  'Ouml',
+  'times',
+  'Oslash',
+  'Ugrave',
+  'Uacute',
+  'Ucirc',
+  'Uuml',
+  'Yacute',
+  'THORN',
+  'szlig',
+  'agrave',
+  'aacute',
+  'acirc',
+  'atilde',
+  'auml',
+  'aring',
+  'aelig',
+  'ccedil',
+  'egrave',
+  'eacute',
+  'ecirc',
+  'euml',
+  'igrave',
+  'iacute',
+  'icirc',
+  'iuml',
+  'eth',
+  'ntilde',
+  'ograve',
+  'oacute',
+  'ocirc',
+  'otilde',
+  'ouml',
+  'divide',
+  'oslash',
+  'ugrave',
+  'uacute',
+  'ucirc',
+  'uuml',
+  'yacute',
+  'thorn',
+  'yuml',
 ];
 
 const OTHER_ENTITIES: Record<string, string> = {
-  apos: "'", hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', sbquo: '‚', ldquo: '“',
-  rdquo: '”', bdquo: '„', lsaquo: '‹', rsaquo: '›', bull: '•', prime: '′', Prime: '″', dagger: '†',
-  Dagger: '‡', permil: '‰', trade: '™', euro: '€', larr: '←', rarr: '→', uarr: '↑', darr: '↓',
-  harr: '↔', hearts: '♥', spades: '♠', clubs: '♣', diams: '♦', loz: '◊', minus: '−', le: '≤',
-  ge: '≥', ne: '≠', asymp: '≈', infin: '∞', sum: '∑', int: '∫', radic: '√', pi: 'π', Pi: 'Π',
-  OElig: 'Œ', oelig: 'œ', Scaron: 'Š', scaron: 'š', Yuml: 'Ÿ', fnof: 'ƒ', circ: 'ˆ', tilde: '˜',
-  ensp: '\u2002', emsp: '\u2003', thinsp: '\u2009', zwnj: '\u200C', zwj: '\u200D', lrm: '\u200E',
+  apos: "'",
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  lsquo: '‘',
+  rsquo: '’',
+  sbquo: '‚',
+  ldquo: '“',
+  rdquo: '”',
+  bdquo: '„',
+  lsaquo: '‹',
+  rsaquo: '›',
+  bull: '•',
+  prime: '′',
+  Prime: '″',
+  dagger: '†',
+  Dagger: '‡',
+  permil: '‰',
+  trade: '™',
+  euro: '€',
+  larr: '←',
+  rarr: '→',
+  uarr: '↑',
+  darr: '↓',
+  harr: '↔',
+  hearts: '♥',
+  spades: '♠',
+  clubs: '♣',
+  diams: '♦',
+  loz: '◊',
+  minus: '−',
+  le: '≤',
+  ge: '≥',
+  ne: '≠',
+  asymp: '≈',
+  infin: '∞',
+  sum: '∑',
+  int: '∫',
+  radic: '√',
+  pi: 'π',
+  Pi: 'Π',
+  OElig: 'Œ',
+  oelig: 'œ',
+  Scaron: 'Š',
+  scaron: 'š',
+  Yuml: 'Ÿ',
+  fnof: 'ƒ',
+  circ: 'ˆ',
+  tilde: '˜',
+  ensp: '\u2002',
+  emsp: '\u2003',
+  thinsp: '\u2009',
+  zwnj: '\u200C',
+  zwj: '\u200D',
+  lrm: '\u200E',
   rlm: '\u200F',
 };
 
@@ -328,7 +502,12 @@ const NAMED_ENTITIES: Map<string, string> = (() => {
     m.set(`${name};`, value);
   };
   LATIN1_NAMES.forEach((name, i) => legacy(name, String.fromCharCode(0xa0 + i)));
-  for (const [name, value] of [['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"']] as const) {
+  for (const [name, value] of [
+    ['amp', '&'],
+    ['lt', '<'],
+    ['gt', '>'],
+    ['quot', '"'],
+  ] as const) {
     legacy(name, value);
     legacy(name.toUpperCase(), value);
   }

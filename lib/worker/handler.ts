@@ -82,9 +82,7 @@ export class DiffusionWorkerHandler {
     const start = this.deps.now();
     const { factory, reason } = await this.deps.openBackend(req.backend);
     const folder = await loadModelFolder(this.deps.source(req.baseUrl));
-    const models = await loadPipeline(folder, factory, (p) =>
-      this.post({ id: req.id, type: 'load-progress', part: p.part, loaded: p.loaded, total: p.total }),
-    );
+    const models = await loadPipeline(folder, factory, (p) => this.post({ id: req.id, type: 'load-progress', part: p.part, loaded: p.loaded, total: p.total }));
     if (this.models) await releasePipeline(this.models);
     this.models = models;
     this.info = {

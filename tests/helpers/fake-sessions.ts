@@ -12,7 +12,13 @@ function floatOf(feed: Feed): Tensor {
   return feed.tensor;
 }
 
-function session(label: string, inputs: ModelSession['inputs'], outputs: string[], fn: (f: Record<string, Feed>) => Record<string, Tensor>, log: string[]): ModelSession {
+function session(
+  label: string,
+  inputs: ModelSession['inputs'],
+  outputs: string[],
+  fn: (f: Record<string, Feed>) => Record<string, Tensor>,
+  log: string[],
+): ModelSession {
   return {
     label,
     inputs,
@@ -42,13 +48,19 @@ export function fakeSessionFactory(opts: { timestepType?: 'int64' | 'float32' } 
     async create({ label }) {
       const part = label.split('/')[0];
       if (part === 'text_encoder') {
-        return session(label, [{ name: 'input_ids', type: 'int64', shape: ['batch', 77] }], ['last_hidden_state'], (f) => {
-          const ids = f.input_ids;
-          if (ids.kind !== 'int') throw new Error('input_ids must be int');
-          const out = new Float32Array(77 * HIDDEN);
-          for (let i = 0; i < out.length; i++) out[i] = (Number(ids.values[Math.floor(i / HIDDEN)]) % 97) / 97;
-          return { last_hidden_state: tensor([1, 77, HIDDEN], out) };
-        }, runs);
+        return session(
+          label,
+          [{ name: 'input_ids', type: 'int64', shape: ['batch', 77] }],
+          ['last_hidden_state'],
+          (f) => {
+            const ids = f.input_ids;
+            if (ids.kind !== 'int') throw new Error('input_ids must be int');
+            const out = new Float32Array(77 * HIDDEN);
+            for (let i = 0; i < out.length; i++) out[i] = (Number(ids.values[Math.floor(i / HIDDEN)]) % 97) / 97;
+            return { last_hidden_state: tensor([1, 77, HIDDEN], out) };
+          },
+          runs,
+        );
       }
       if (part === 'unet') {
         return session(
@@ -77,32 +89,44 @@ export function fakeSessionFactory(opts: { timestepType?: 'int64' | 'float32' } 
         );
       }
       if (part === 'vae_decoder') {
-        return session(label, [{ name: 'latent_sample', type: 'float32', shape: ['batch', 4, 'h', 'w'] }], ['sample'], (f) => {
-          const z = floatOf(f.latent_sample);
-          const [, , h, w] = z.dims;
-          const H = h * 8;
-          const W = w * 8;
-          const out = new Float32Array(3 * H * W);
-          for (let c = 0; c < 3; c++)
-            for (let y = 0; y < H; y++)
-              for (let x = 0; x < W; x++) out[c * H * W + y * W + x] = Math.tanh(z.data[c * h * w + Math.floor(y / 8) * w + Math.floor(x / 8)]);
-          return { sample: tensor([1, 3, H, W], out) };
-        }, runs);
+        return session(
+          label,
+          [{ name: 'latent_sample', type: 'float32', shape: ['batch', 4, 'h', 'w'] }],
+          ['sample'],
+          (f) => {
+            const z = floatOf(f.latent_sample);
+            const [, , h, w] = z.dims;
+            const H = h * 8;
+            const W = w * 8;
+            const out = new Float32Array(3 * H * W);
+            for (let c = 0; c < 3; c++)
+              for (let y = 0; y < H; y++)
+                for (let x = 0; x < W; x++) out[c * H * W + y * W + x] = Math.tanh(z.data[c * h * w + Math.floor(y / 8) * w + Math.floor(x / 8)]);
+            return { sample: tensor([1, 3, H, W], out) };
+          },
+          runs,
+        );
       }
       if (part === 'vae_encoder') {
-        return session(label, [{ name: 'sample', type: 'float32', shape: ['batch', 3, 'H', 'W'] }], ['latent_sample'], (f) => {
-          // 8×8 average of the RGB mean into 4 identical channels
-          const x = floatOf(f.sample);
-          const [, , H, W] = x.dims;
-          const h = H / 8;
-          const w = W / 8;
-          const out = new Float32Array(4 * h * w);
-          for (let c = 0; c < 3; c++)
-            for (let y = 0; y < H; y++)
-              for (let xx = 0; xx < W; xx++) out[Math.floor(y / 8) * w + Math.floor(xx / 8)] += x.data[c * H * W + y * W + xx] / 192;
-          for (let c = 1; c < 4; c++) out.copyWithin(c * h * w, 0, h * w);
-          return { latent_sample: tensor([1, 4, h, w], out) };
-        }, runs);
+        return session(
+          label,
+          [{ name: 'sample', type: 'float32', shape: ['batch', 3, 'H', 'W'] }],
+          ['latent_sample'],
+          (f) => {
+            // 8×8 average of the RGB mean into 4 identical channels
+            const x = floatOf(f.sample);
+            const [, , H, W] = x.dims;
+            const h = H / 8;
+            const w = W / 8;
+            const out = new Float32Array(4 * h * w);
+            for (let c = 0; c < 3; c++)
+              for (let y = 0; y < H; y++)
+                for (let xx = 0; xx < W; xx++) out[Math.floor(y / 8) * w + Math.floor(xx / 8)] += x.data[c * H * W + y * W + xx] / 192;
+            for (let c = 1; c < 4; c++) out.copyWithin(c * h * w, 0, h * w);
+            return { latent_sample: tensor([1, 4, h, w], out) };
+          },
+          runs,
+        );
       }
       throw new Error(`fake factory: no fake for ${label}`);
     },

@@ -15,7 +15,11 @@ import { dirSource } from '../helpers/dir-source';
 
 const factory = createNodeSessionFactory({ intraOpNumThreads: 1 });
 const open = async (folder: string) => loadPipeline(await loadModelFolder(dirSource(folder)), factory);
-const failure = (folder: string) => open(folder).then(() => null, (e: unknown) => e as ModelFolderError);
+const failure = (folder: string) =>
+  open(folder).then(
+    () => null,
+    (e: unknown) => e as ModelFolderError,
+  );
 const tmp = mkdtempSync(join(tmpdir(), 'lantern-bad-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -53,7 +57,9 @@ describe('bad model folders', () => {
     const err = await failure(folder);
     expect(err).toBeInstanceOf(ModelFolderError);
     expect(err?.code).toBe('model-malformed');
-    expect(err?.message).toMatch(new RegExp(`unet/model\\.onnx_data: ${size - 100} bytes, but unet/model\\.onnx reads up to byte ${size} — the file is truncated`));
+    expect(err?.message).toMatch(
+      new RegExp(`unet/model\\.onnx_data: ${size - 100} bytes, but unet/model\\.onnx reads up to byte ${size} — the file is truncated`),
+    );
   });
 
   it('leaves nothing broken: a good folder loads and runs right after', async () => {

@@ -17,7 +17,23 @@ async function cli(args: string[]) {
 async function raw(name: string, extra: string[]) {
   const out = join(dir, `${name}.png`);
   const rawPath = join(dir, `${name}.json`);
-  await cli(['--model', 'models/fixtures/tiny-sd', '--prompt', 'a red circle', '--steps', '3', '--width', '64', '--height', '64', '--out', out, '--raw', rawPath, ...extra]);
+  await cli([
+    '--model',
+    'models/fixtures/tiny-sd',
+    '--prompt',
+    'a red circle',
+    '--steps',
+    '3',
+    '--width',
+    '64',
+    '--height',
+    '64',
+    '--out',
+    out,
+    '--raw',
+    rawPath,
+    ...extra,
+  ]);
   return { png: await readFile(out), raw: JSON.parse(await readFile(rawPath, 'utf8')) as { shape: number[]; data: number[] } };
 }
 
@@ -46,21 +62,45 @@ describe('generate CLI', () => {
     ['optimum-lcm-dreamshaper.txt2img-lcm4', 2e-3],
     ['diffusers-script-sd15.txt2img-ddim', 2e-3],
     ['webnn-sd-turbo.txt2img-1step', 5e-2], // fp16 graphs: see tests/pipeline/replicas.test.ts
-  ])('runs the public layout %s and matches torch (≤ %s)', async (name, tolerance) => {
-    const ref = JSON.parse(await readFile(`tests/fixtures/replicas/${name}.json`, 'utf8'));
-    const p = ref.params;
-    const out = join(dir, `${name}.png`);
-    const rawPath = join(dir, `${name}.json`);
-    const { stderr } = await cli([
-      '--model', ref.folder, '--prompt', p.prompt, '--negative', p.negativePrompt, '--seed', String(p.seed), '--steps', String(p.steps),
-      '--guidance', String(p.guidanceScale), '--scheduler', p.scheduler, '--width', String(p.width), '--height', String(p.height), '--out', out, '--raw', rawPath,
-    ]);
-    expect(stderr).toMatch(/(Latent Consistency|Stable Diffusion|SD-Turbo)/);
-    const got = JSON.parse(await readFile(rawPath, 'utf8')) as { data: number[] };
-    let worst = 0;
-    got.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - ref.image.data[i]))));
-    expect(worst).toBeLessThanOrEqual(tolerance);
-  }, 120_000);
+  ])(
+    'runs the public layout %s and matches torch (≤ %s)',
+    async (name, tolerance) => {
+      const ref = JSON.parse(await readFile(`tests/fixtures/replicas/${name}.json`, 'utf8'));
+      const p = ref.params;
+      const out = join(dir, `${name}.png`);
+      const rawPath = join(dir, `${name}.json`);
+      const { stderr } = await cli([
+        '--model',
+        ref.folder,
+        '--prompt',
+        p.prompt,
+        '--negative',
+        p.negativePrompt,
+        '--seed',
+        String(p.seed),
+        '--steps',
+        String(p.steps),
+        '--guidance',
+        String(p.guidanceScale),
+        '--scheduler',
+        p.scheduler,
+        '--width',
+        String(p.width),
+        '--height',
+        String(p.height),
+        '--out',
+        out,
+        '--raw',
+        rawPath,
+      ]);
+      expect(stderr).toMatch(/(Latent Consistency|Stable Diffusion|SD-Turbo)/);
+      const got = JSON.parse(await readFile(rawPath, 'utf8')) as { data: number[] };
+      let worst = 0;
+      got.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - ref.image.data[i]))));
+      expect(worst).toBeLessThanOrEqual(tolerance);
+    },
+    120_000,
+  );
 
   it('guidance 1 and 7.5 differ; every scheduler flag is accepted', async () => {
     const g1 = await raw('g1', ['--seed', '42', '--guidance', '1']);
@@ -72,7 +112,9 @@ describe('generate CLI', () => {
     const err = await cli(['--model', 'models/fixtures/nope', '--prompt', 'x', '--seed', '1', '--out', join(dir, 'x.png')]).catch((e) => e);
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/not a model folder: no model_index\.json/);
-    const bad = await cli(['--model', 'models/fixtures/tiny-sd', '--prompt', 'x', '--seed', '1', '--scheduler', 'heun', '--out', join(dir, 'x.png')]).catch((e) => e);
+    const bad = await cli(['--model', 'models/fixtures/tiny-sd', '--prompt', 'x', '--seed', '1', '--scheduler', 'heun', '--out', join(dir, 'x.png')]).catch(
+      (e) => e,
+    );
     expect(bad.stderr).toMatch(/--scheduler must be one of/);
   }, 240_000);
 });

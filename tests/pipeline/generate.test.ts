@@ -69,13 +69,17 @@ describe('pipeline on tiny-sd (int64 timestep)', () => {
   it('cancel stops before the next step', async () => {
     const abort = new AbortController();
     const steps: number[] = [];
-    const err = await generate(models, { ...BASE, steps: 20 }, {
-      signal: abort.signal,
-      onProgress: (p) => {
-        steps.push(p.step);
-        if (p.step === 3) abort.abort();
+    const err = await generate(
+      models,
+      { ...BASE, steps: 20 },
+      {
+        signal: abort.signal,
+        onProgress: (p) => {
+          steps.push(p.step);
+          if (p.step === 3) abort.abort();
+        },
       },
-    }).catch((e) => e);
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(CancelledError);
     expect(err.atStep).toBe(3);
     expect(steps).toEqual([1, 2, 3]);

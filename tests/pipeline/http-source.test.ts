@@ -42,7 +42,17 @@ describe('model folder over HTTP', () => {
     const models = await loadPipeline(folder, createNodeSessionFactory({ intraOpNumThreads: 1 }), (p) => progress.push(p));
     const unet = progress.filter((p) => p.part === 'unet');
     expect(unet.at(-1)?.loaded).toBe(unet.at(-1)?.total);
-    const r = await generate(models, { prompt: 'a red circle', negativePrompt: '', seed: 1, steps: 2, guidanceScale: 7.5, guidanceRescale: 0, scheduler: 'euler', width: 64, height: 64 });
+    const r = await generate(models, {
+      prompt: 'a red circle',
+      negativePrompt: '',
+      seed: 1,
+      steps: 2,
+      guidanceScale: 7.5,
+      guidanceRescale: 0,
+      scheduler: 'euler',
+      width: 64,
+      height: 64,
+    });
     expect(r.image.data.length).toBe(64 * 64 * 3);
     expect(requests).toContain('/models/fixtures/tiny-sd/unet/model.onnx');
   });

@@ -96,7 +96,12 @@ describe('lantern-shapes (the embedded default model)', () => {
 
   it('guidance matters: backgrounds follow the caption far better at the recommended guidance than at 1', async () => {
     // npm run eval measured background accuracy 57 % at guidance 1 and 84 % at 5 (480 images each).
-    const prompts = ['two green triangles on a white background', 'a big yellow star on a black background', 'three orange squares on a grey background', 'a small red square at the top on a yellow background'];
+    const prompts = [
+      'two green triangles on a white background',
+      'a big yellow star on a black background',
+      'three orange squares on a grey background',
+      'a small red square at the top on a yellow background',
+    ];
     const rightBackgrounds = async (guidanceScale: number) => {
       let n = 0;
       for (const prompt of prompts)

@@ -63,7 +63,11 @@ const load = (folder: string, withoutControlNet = false) => {
   const key = `${folder}|${withoutControlNet}`;
   // Without a ControlNet the zero residuals' symbolic sizes come from unet/config.json.
   const hide: Record<string, null> = withoutControlNet ? { 'controlnet/model.onnx': null, 'controlnet/config.json': null } : {};
-  if (!loaded.has(key)) loaded.set(key, loadModelFolder(dirSource(folder, hide)).then((f) => loadPipeline(f, createNodeSessionFactory({ intraOpNumThreads: 1 }))));
+  if (!loaded.has(key))
+    loaded.set(
+      key,
+      loadModelFolder(dirSource(folder, hide)).then((f) => loadPipeline(f, createNodeSessionFactory({ intraOpNumThreads: 1 }))),
+    );
   return loaded.get(key)!;
 };
 
@@ -71,7 +75,11 @@ describe('public layouts vs torch runs of the same weights', () => {
   it('has a reference for every replica folder', () => {
     const folders = readdirSync('models/fixtures/replicas').sort();
     expect(folders.length).toBeGreaterThanOrEqual(5);
-    for (const f of folders) expect(cases.some((c) => c.ref.folder === `models/fixtures/replicas/${f}`), f).toBe(true);
+    for (const f of folders)
+      expect(
+        cases.some((c) => c.ref.folder === `models/fixtures/replicas/${f}`),
+        f,
+      ).toBe(true);
   });
 
   it.each(cases)('$file', async ({ file, ref }) => {

@@ -8,11 +8,41 @@ import type { Family, FamilyId } from './types';
 const SD_SIZE = { width: 512, height: 512 } as const;
 
 export const FAMILIES: Readonly<Record<FamilyId, Family>> = {
-  sd1: { id: 'sd1', pipeline: 'stable-diffusion', label: 'Stable Diffusion 1.x', classifierFreeGuidance: true, defaults: { steps: 25, guidance: 7.5, ...SD_SIZE, scheduler: 'default' } },
-  sd2: { id: 'sd2', pipeline: 'stable-diffusion', label: 'Stable Diffusion 2.x', classifierFreeGuidance: true, defaults: { steps: 25, guidance: 7.5, ...SD_SIZE, scheduler: 'default' } },
-  'sd-turbo': { id: 'sd-turbo', pipeline: 'stable-diffusion', label: 'SD-Turbo (adversarially distilled, 1–4 steps)', classifierFreeGuidance: true, defaults: { steps: 1, guidance: 0, ...SD_SIZE, scheduler: 'default' } },
-  lcm: { id: 'lcm', pipeline: 'stable-diffusion', label: 'Latent Consistency Model (2–8 steps)', classifierFreeGuidance: false, defaults: { steps: 4, guidance: 8, ...SD_SIZE, scheduler: 'default' } },
-  sd: { id: 'sd', pipeline: 'stable-diffusion', label: 'Stable Diffusion (variant not recognised)', classifierFreeGuidance: true, defaults: { steps: 25, guidance: 7.5, ...SD_SIZE, scheduler: 'default' } },
+  sd1: {
+    id: 'sd1',
+    pipeline: 'stable-diffusion',
+    label: 'Stable Diffusion 1.x',
+    classifierFreeGuidance: true,
+    defaults: { steps: 25, guidance: 7.5, ...SD_SIZE, scheduler: 'default' },
+  },
+  sd2: {
+    id: 'sd2',
+    pipeline: 'stable-diffusion',
+    label: 'Stable Diffusion 2.x',
+    classifierFreeGuidance: true,
+    defaults: { steps: 25, guidance: 7.5, ...SD_SIZE, scheduler: 'default' },
+  },
+  'sd-turbo': {
+    id: 'sd-turbo',
+    pipeline: 'stable-diffusion',
+    label: 'SD-Turbo (adversarially distilled, 1–4 steps)',
+    classifierFreeGuidance: true,
+    defaults: { steps: 1, guidance: 0, ...SD_SIZE, scheduler: 'default' },
+  },
+  lcm: {
+    id: 'lcm',
+    pipeline: 'stable-diffusion',
+    label: 'Latent Consistency Model (2–8 steps)',
+    classifierFreeGuidance: false,
+    defaults: { steps: 4, guidance: 8, ...SD_SIZE, scheduler: 'default' },
+  },
+  sd: {
+    id: 'sd',
+    pipeline: 'stable-diffusion',
+    label: 'Stable Diffusion (variant not recognised)',
+    classifierFreeGuidance: true,
+    defaults: { steps: 25, guidance: 7.5, ...SD_SIZE, scheduler: 'default' },
+  },
 };
 
 /** SD's training schedule (every SD 1.x/2.x checkpoint), for folders without scheduler/scheduler_config.json. */
@@ -33,7 +63,14 @@ export function defaultSchedulerConfig(id: FamilyId): Record<string, unknown> {
     case 'sd-turbo':
       return { _class_name: 'EulerDiscreteScheduler', ...SD_TRAINING_SCHEDULE, timestep_spacing: 'trailing' };
     case 'lcm':
-      return { _class_name: 'LCMScheduler', ...SD_TRAINING_SCHEDULE, set_alpha_to_one: true, original_inference_steps: 50, timestep_scaling: 10, timestep_spacing: 'leading' };
+      return {
+        _class_name: 'LCMScheduler',
+        ...SD_TRAINING_SCHEDULE,
+        set_alpha_to_one: true,
+        original_inference_steps: 50,
+        timestep_scaling: 10,
+        timestep_spacing: 'leading',
+      };
     default:
       return { _class_name: 'PNDMScheduler', ...SD_TRAINING_SCHEDULE, skip_prk_steps: true };
   }

@@ -71,19 +71,9 @@ export function describeValue(value: unknown): string {
 }
 
 /** `SomeScheduler does not support key "value" (a, b, c)`. */
-export function expectOneOf<T extends string>(
-  className: string,
-  key: string,
-  value: unknown,
-  allowed: readonly T[],
-): T {
+export function expectOneOf<T extends string>(className: string, key: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new SchedulerConfigError(
-    className,
-    key,
-    value,
-    `${className} does not support ${key} ${describeValue(value)} (${allowed.join(', ')})`,
-  );
+  throw new SchedulerConfigError(className, key, value, `${className} does not support ${key} ${describeValue(value)} (${allowed.join(', ')})`);
 }
 
 export function expectBoolean(className: string, key: string, value: unknown): boolean {
@@ -187,11 +177,7 @@ function copysign1(x: number): number {
  * diffusers' `betas_for_alpha_bar`: `cosine` (Nichol & Dhariwal) for `squaredcos_cap_v2`,
  * `laplace` for DDPM's `laplace` schedule. Python floats, then one float32 tensor.
  */
-export function betasForAlphaBar(
-  numDiffusionTimesteps: number,
-  maxBeta = 0.999,
-  transform: 'cosine' | 'laplace' = 'cosine',
-): Float64Array {
+export function betasForAlphaBar(numDiffusionTimesteps: number, maxBeta = 0.999, transform: 'cosine' | 'laplace' = 'cosine'): Float64Array {
   const alphaBar =
     transform === 'cosine'
       ? (t: number) => Math.cos(((t + 0.008) / 1.008) * (Math.PI / 2)) ** 2
@@ -257,12 +243,7 @@ export function makeBetas(
     // diffusers takes any length; every integer timestep in [0, T) indexes this table, so a
     // shorter one fails mid-sampling there (IndexError) and is refused here at load time
     if (tb.length !== T) {
-      throw configError(
-        className,
-        'trained_betas',
-        tb,
-        `trained_betas has ${tb.length} values but num_train_timesteps is ${T}; they must match`,
-      );
+      throw configError(className, 'trained_betas', tb, `trained_betas has ${tb.length} values but num_train_timesteps is ${T}; they must match`);
     }
     return Float64Array.from(tb as number[], (b) => f32(b));
   }
@@ -302,9 +283,7 @@ export function alphasCumprodOf(betas: Float64Array): Float64Array {
 /** ᾱ_t for an integer timestep, with an error instead of torch's IndexError. */
 export function alphaProdAt(className: string, alphasCumprod: Float64Array, t: number): number {
   if (!Number.isInteger(t) || t < 0 || t >= alphasCumprod.length) {
-    throw new Error(
-      `${className}: timestep ${t} is not an integer in [0, ${alphasCumprod.length - 1}] (num_train_timesteps ${alphasCumprod.length})`,
-    );
+    throw new Error(`${className}: timestep ${t} is not an integer in [0, ${alphasCumprod.length - 1}] (num_train_timesteps ${alphasCumprod.length})`);
   }
   return alphasCumprod[t];
 }
@@ -386,7 +365,9 @@ export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
 export function discreteTimesteps(spacing: TimestepSpacing, T: number, n: number, stepsOffset: number): number[] {
   switch (spacing) {
     case 'linspace':
-      return npLinspace(0, T - 1, n).map(roundHalfEven).reverse();
+      return npLinspace(0, T - 1, n)
+        .map(roundHalfEven)
+        .reverse();
     case 'leading': {
       const stepRatio = Math.floor(T / n);
       return range(n)
@@ -421,7 +402,9 @@ export function pndmBaseTimesteps(spacing: TimestepSpacing, T: number, n: number
 export function eulerTimesteps(spacing: TimestepSpacing, T: number, n: number, stepsOffset: number): number[] {
   switch (spacing) {
     case 'linspace':
-      return npLinspace(0, T - 1, n).map(f32).reverse();
+      return npLinspace(0, T - 1, n)
+        .map(f32)
+        .reverse();
     case 'leading': {
       const stepRatio = Math.floor(T / n);
       return range(n)
@@ -438,13 +421,7 @@ export function eulerTimesteps(spacing: TimestepSpacing, T: number, n: number, s
  * `lastTimestep` is T unless `lambda_min_clipped` cuts the schedule.
  * leading/linspace make n+1 points and drop the last (t = 0 side).
  */
-export function dpmTimesteps(
-  spacing: TimestepSpacing,
-  T: number,
-  lastTimestep: number,
-  n: number,
-  stepsOffset: number,
-): number[] {
+export function dpmTimesteps(spacing: TimestepSpacing, T: number, lastTimestep: number, n: number, stepsOffset: number): number[] {
   switch (spacing) {
     case 'linspace':
       return npLinspace(0, lastTimestep - 1, n + 1)
@@ -519,9 +496,7 @@ export function indexForTimestep(
   }
   if (hits.length === 0) {
     if (opts.fallbackToLast) return timesteps.length - 1;
-    throw new Error(
-      `${className}: timestep ${timestep} is not in the schedule; pass one of scheduler.timesteps (call setTimesteps first)`,
-    );
+    throw new Error(`${className}: timestep ${timestep} is not in the schedule; pass one of scheduler.timesteps (call setTimesteps first)`);
   }
   return hits.length > 1 ? hits[1] : hits[0];
 }

@@ -107,9 +107,7 @@ export class DDIMScheduler implements Scheduler {
   setTimesteps(numInferenceSteps: number): void {
     checkInferenceSteps(CLASS, numInferenceSteps);
     if (numInferenceSteps > this.T) {
-      throw new Error(
-        `${CLASS}.setTimesteps: numInferenceSteps ${numInferenceSteps} cannot be larger than num_train_timesteps ${this.T}`,
-      );
+      throw new Error(`${CLASS}.setTimesteps: numInferenceSteps ${numInferenceSteps} cannot be larger than num_train_timesteps ${this.T}`);
     }
     this.numInferenceSteps = numInferenceSteps;
     this._timesteps = discreteTimesteps(this.spacing, this.T, numInferenceSteps, this.stepsOffset);

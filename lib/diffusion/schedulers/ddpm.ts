@@ -101,9 +101,7 @@ export class DDPMScheduler implements Scheduler {
   setTimesteps(numInferenceSteps: number): void {
     checkInferenceSteps(CLASS, numInferenceSteps);
     if (numInferenceSteps > this.T) {
-      throw new Error(
-        `${CLASS}.setTimesteps: numInferenceSteps ${numInferenceSteps} cannot be larger than num_train_timesteps ${this.T}`,
-      );
+      throw new Error(`${CLASS}.setTimesteps: numInferenceSteps ${numInferenceSteps} cannot be larger than num_train_timesteps ${this.T}`);
     }
     this.numInferenceSteps = numInferenceSteps;
     this._timesteps = discreteTimesteps(this.spacing, this.T, numInferenceSteps, this.stepsOffset);
@@ -161,8 +159,7 @@ export class DDPMScheduler implements Scheduler {
     for (let i = 0; i < n; i++) {
       const x = sample[i];
       const m = modelOutput[i];
-      let x0 =
-        this.predictionType === 'epsilon' ? (x - sqrtB * m) / sqrtA : this.predictionType === 'sample' ? m : sqrtA * x - sqrtB * m;
+      let x0 = this.predictionType === 'epsilon' ? (x - sqrtB * m) / sqrtA : this.predictionType === 'sample' ? m : sqrtA * x - sqrtB * m;
       if (this.clipSample) x0 = Math.min(Math.max(x0, lo), hi);
       predOriginal[i] = x0;
       prev[i] = predOriginalCoeff * x0 + currentSampleCoeff * x;

@@ -121,12 +121,7 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     // diffusers silently maps DEIS / UniPC names when a config is shared across solvers
     const algorithmRaw = c.algorithm_type === 'deis' ? 'dpmsolver++' : c.algorithm_type;
     c.algorithm_type = algorithmRaw;
-    this.algorithm = expectOneOf(CLASS, 'algorithm_type', algorithmRaw, [
-      'dpmsolver',
-      'dpmsolver++',
-      'sde-dpmsolver',
-      'sde-dpmsolver++',
-    ] as const);
+    this.algorithm = expectOneOf(CLASS, 'algorithm_type', algorithmRaw, ['dpmsolver', 'dpmsolver++', 'sde-dpmsolver', 'sde-dpmsolver++'] as const);
     const solverRaw = ['logrho', 'bh1', 'bh2'].includes(c.solver_type as string) ? 'midpoint' : c.solver_type;
     c.solver_type = solverRaw;
     this.solverType = expectOneOf(CLASS, 'solver_type', solverRaw, ['midpoint', 'heun'] as const);
@@ -149,9 +144,7 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     }
     // null is diffusers' default -inf (Python writes it bare; the loader reads it as null)
     this.lambdaMinClipped =
-      c.lambda_min_clipped === null || c.lambda_min_clipped === -Infinity
-        ? -Infinity
-        : expectNumber(CLASS, 'lambda_min_clipped', c.lambda_min_clipped);
+      c.lambda_min_clipped === null || c.lambda_min_clipped === -Infinity ? -Infinity : expectNumber(CLASS, 'lambda_min_clipped', c.lambda_min_clipped);
     if (c.variance_type !== null) {
       throw configError(
         CLASS,
@@ -172,7 +165,9 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     this.trainSigmas = sigmasFromAlphasCumprod(this.alphasCumprod);
     this.trainLogSigmas = this.trainSigmas.map((s) => f32(Math.log(s)));
 
-    this._timesteps = npLinspace(0, this.T - 1, this.T).reverse().map(f32);
+    this._timesteps = npLinspace(0, this.T - 1, this.T)
+      .reverse()
+      .map(f32);
     this._sigmas = Array.from(this.trainSigmas);
     this.modelOutputs = new Array<Float32Array | null>(this.solverOrder).fill(null);
   }
@@ -252,11 +247,9 @@ export class DPMSolverMultistepScheduler implements Scheduler {
       const m = modelOutput[i];
       const x = sample[i];
       if (dataPrediction) {
-        out[i] =
-          this.predictionType === 'epsilon' ? (x - sigmaT * m) / alphaT : this.predictionType === 'sample' ? m : alphaT * x - sigmaT * m;
+        out[i] = this.predictionType === 'epsilon' ? (x - sigmaT * m) / alphaT : this.predictionType === 'sample' ? m : alphaT * x - sigmaT * m;
       } else {
-        out[i] =
-          this.predictionType === 'epsilon' ? m : this.predictionType === 'sample' ? (x - alphaT * m) / sigmaT : alphaT * m + sigmaT * x;
+        out[i] = this.predictionType === 'epsilon' ? m : this.predictionType === 'sample' ? (x - alphaT * m) / sigmaT : alphaT * m + sigmaT * x;
       }
     }
     return out;
@@ -275,8 +268,7 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     if (idx + 1 >= this._sigmas.length) {
       throw new Error(`${CLASS}.step: called more times than there are timesteps (${len})`);
     }
-    const lowerOrderFinal =
-      idx === len - 1 && (this.eulerAtFinal || (this.lowerOrderFinal && len < 15) || this.finalSigmasType === 'zero');
+    const lowerOrderFinal = idx === len - 1 && (this.eulerAtFinal || (this.lowerOrderFinal && len < 15) || this.finalSigmasType === 'zero');
     const lowerOrderSecond = idx === len - 2 && this.lowerOrderFinal && len < 15;
 
     const converted = this.convertModelOutput(modelOutput, sample);
@@ -313,7 +305,9 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     const s = this.lambdaOf(this._sigmas[i]);
     const h = t.lambda - s.lambda;
     const out = new Float32Array(sample.length);
-    let a: number, b: number, c = 0;
+    let a: number,
+      b: number,
+      c = 0;
     switch (this.algorithm) {
       case 'dpmsolver++':
         a = t.sigmaT / s.sigmaT;
@@ -353,7 +347,10 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     const h0 = s0.lambda - s1.lambda;
     const r0 = h0 / h;
     // x_t = a·x + b·D0 + c·D1 (+ e·z), with D0 = m0, D1 = (m0 − m1)/r0
-    let a: number, b: number, c: number, e = 0;
+    let a: number,
+      b: number,
+      c: number,
+      e = 0;
     const midpoint = this.solverType === 'midpoint';
     switch (this.algorithm) {
       case 'dpmsolver++':
@@ -431,10 +428,7 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     if (original.length !== noise.length) {
       throw new Error(`${CLASS}.addNoise: original has ${original.length} elements but noise has ${noise.length}`);
     }
-    const index =
-      this.beginIndex === null
-        ? indexForTimestep(CLASS, this._timesteps, timestep, { fallbackToLast: true })
-        : (this.stepIndex ?? this.beginIndex);
+    const index = this.beginIndex === null ? indexForTimestep(CLASS, this._timesteps, timestep, { fallbackToLast: true }) : (this.stepIndex ?? this.beginIndex);
     const [alphaT, sigmaT] = DPMSolverMultistepScheduler.alphaSigma(this._sigmas[index]);
     const out = new Float32Array(original.length);
     for (let i = 0; i < out.length; i++) out[i] = alphaT * original[i] + sigmaT * noise[i];

@@ -113,8 +113,7 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
   }
 
   private initStepIndex(timestep: number): void {
-    this.stepIndex =
-      this.beginIndex === null ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true }) : this.beginIndex;
+    this.stepIndex = this.beginIndex === null ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true }) : this.beginIndex;
   }
 
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
@@ -161,10 +160,7 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
     if (original.length !== noise.length) {
       throw new Error(`${CLASS}.addNoise: original has ${original.length} elements but noise has ${noise.length}`);
     }
-    const index =
-      this.beginIndex === null
-        ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true })
-        : (this.stepIndex ?? this.beginIndex);
+    const index = this.beginIndex === null ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true }) : (this.stepIndex ?? this.beginIndex);
     const sigma = this._sigmas[index];
     const out = new Float32Array(original.length);
     for (let i = 0; i < out.length; i++) out[i] = original[i] + noise[i] * sigma;

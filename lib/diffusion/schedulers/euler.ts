@@ -125,7 +125,9 @@ export class EulerDiscreteScheduler implements Scheduler {
     const desc = Array.from(this.trainSigmas).reverse();
     this._timesteps = this.continuousV
       ? desc.map((s) => f32(0.25 * Math.log(s)))
-      : npLinspace(0, this.T - 1, this.T).reverse().map(f32);
+      : npLinspace(0, this.T - 1, this.T)
+          .reverse()
+          .map(f32);
     this._sigmas = [...desc, 0];
 
     this.sChurn = options.sChurn ?? 0;
@@ -183,8 +185,7 @@ export class EulerDiscreteScheduler implements Scheduler {
   }
 
   private initStepIndex(timestep: number): void {
-    this.stepIndex =
-      this.beginIndex === null ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true }) : this.beginIndex;
+    this.stepIndex = this.beginIndex === null ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true }) : this.beginIndex;
   }
 
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
@@ -204,8 +205,7 @@ export class EulerDiscreteScheduler implements Scheduler {
       throw new Error(`${CLASS}.step: called more times than there are timesteps (${this._timesteps.length})`);
     }
     const sigma = this._sigmas[idx];
-    const gamma =
-      this.sTmin <= sigma && sigma <= this.sTmax ? Math.min(this.sChurn / (this._sigmas.length - 1), 2 ** 0.5 - 1) : 0;
+    const gamma = this.sTmin <= sigma && sigma <= this.sTmax ? Math.min(this.sChurn / (this._sigmas.length - 1), 2 ** 0.5 - 1) : 0;
     // diffusers draws this noise on every step; skip only when it cannot matter and no source is given
     const z = gamma > 0 || noise ? drawNoise(CLASS, noise, sample.length) : null;
     const sigmaHat = sigma * (gamma + 1);
@@ -220,12 +220,7 @@ export class EulerDiscreteScheduler implements Scheduler {
     for (let i = 0; i < n; i++) {
       const x = gamma > 0 ? sample[i] + (z as Float32Array)[i] * churn : sample[i];
       const m = modelOutput[i];
-      const x0 =
-        this.predictionType === 'epsilon'
-          ? x - sigmaHat * m
-          : this.predictionType === 'v_prediction'
-            ? m * vScale + x * vSampleScale
-            : m;
+      const x0 = this.predictionType === 'epsilon' ? x - sigmaHat * m : this.predictionType === 'v_prediction' ? m * vScale + x * vSampleScale : m;
       const derivative = (x - x0) / sigmaHat;
       predOriginal[i] = x0;
       prev[i] = x + derivative * dt;
@@ -239,10 +234,7 @@ export class EulerDiscreteScheduler implements Scheduler {
     if (original.length !== noise.length) {
       throw new Error(`${CLASS}.addNoise: original has ${original.length} elements but noise has ${noise.length}`);
     }
-    const index =
-      this.beginIndex === null
-        ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true })
-        : (this.stepIndex ?? this.beginIndex);
+    const index = this.beginIndex === null ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true }) : (this.stepIndex ?? this.beginIndex);
     const sigma = this._sigmas[index];
     const out = new Float32Array(original.length);
     for (let i = 0; i < out.length; i++) out[i] = original[i] + noise[i] * sigma;

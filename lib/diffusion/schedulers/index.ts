@@ -20,27 +20,9 @@ import type { Scheduler, SchedulerConfig } from './types';
 export type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
 export type { RawSchedulerConfig } from './common';
 export { SchedulerConfigError };
-export {
-  DDIMScheduler,
-  DDPMScheduler,
-  DPMSolverMultistepScheduler,
-  EulerAncestralDiscreteScheduler,
-  EulerDiscreteScheduler,
-  LCMScheduler,
-  PNDMScheduler,
-};
+export { DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler, LCMScheduler, PNDMScheduler };
 
-export const SCHEDULER_NAMES = [
-  'default',
-  'ddim',
-  'ddpm',
-  'pndm',
-  'euler',
-  'euler-ancestral',
-  'dpmpp-2m',
-  'dpmpp-2m-karras',
-  'lcm',
-] as const;
+export const SCHEDULER_NAMES = ['default', 'ddim', 'ddpm', 'pndm', 'euler', 'euler-ancestral', 'dpmpp-2m', 'dpmpp-2m-karras', 'lcm'] as const;
 
 export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
 
@@ -127,11 +109,7 @@ export function isSchedulerName(value: unknown): value is SchedulerName {
  * Errors are InvalidParamsError: SchedulerConfigError (class, key, value) when the class
  * cannot run the config, param 'scheduler' when the name or class is not available.
  */
-export function createScheduler(
-  name: SchedulerName,
-  config: SchedulerConfig | RawSchedulerConfig,
-  options: CreateSchedulerOptions = {},
-): Scheduler {
+export function createScheduler(name: SchedulerName, config: SchedulerConfig | RawSchedulerConfig, options: CreateSchedulerOptions = {}): Scheduler {
   const raw = dropUsedDefaults(config as RawSchedulerConfig);
   if (name === 'default') {
     const className = raw._class_name;
@@ -167,11 +145,7 @@ export function createScheduler(
  * Builds exactly `className` (one of SUPPORTED_SCHEDULER_CLASSES) from a config, as
  * `createScheduler('default', {...config, _class_name: className})` does.
  */
-export function createSchedulerOfClass(
-  className: string,
-  config: SchedulerConfig | RawSchedulerConfig,
-  options: CreateSchedulerOptions = {},
-): Scheduler {
+export function createSchedulerOfClass(className: string, config: SchedulerConfig | RawSchedulerConfig, options: CreateSchedulerOptions = {}): Scheduler {
   const entry = classEntry(className);
   if (!entry) {
     throw new InvalidParamsError(

@@ -125,9 +125,7 @@ export class LCMScheduler implements Scheduler {
     const originalSteps = options.originalInferenceSteps ?? this.originalInferenceSteps;
     const strength = options.strength ?? 1.0;
     if (originalSteps > this.T) {
-      throw new Error(
-        `${CLASS}.setTimesteps: original_inference_steps ${originalSteps} cannot be larger than num_train_timesteps ${this.T}`,
-      );
+      throw new Error(`${CLASS}.setTimesteps: original_inference_steps ${originalSteps} cannot be larger than num_train_timesteps ${this.T}`);
     }
     if (n > this.T) {
       throw new Error(`${CLASS}.setTimesteps: numInferenceSteps ${n} cannot be larger than num_train_timesteps ${this.T}`);
@@ -136,14 +134,10 @@ export class LCMScheduler implements Scheduler {
     const k = Math.floor(this.T / originalSteps);
     const origin = range(Math.trunc(originalSteps * strength)).map((i) => (i + 1) * k - 1);
     if (Math.floor(origin.length / n) < 1) {
-      throw new Error(
-        `${CLASS}.setTimesteps: original_inference_steps × strength = ${originalSteps} × ${strength} is smaller than numInferenceSteps ${n}`,
-      );
+      throw new Error(`${CLASS}.setTimesteps: original_inference_steps × strength = ${originalSteps} × ${strength} is smaller than numInferenceSteps ${n}`);
     }
     if (n > originalSteps) {
-      throw new Error(
-        `${CLASS}.setTimesteps: numInferenceSteps ${n} cannot be larger than original_inference_steps ${originalSteps}`,
-      );
+      throw new Error(`${CLASS}.setTimesteps: numInferenceSteps ${n} cannot be larger than original_inference_steps ${originalSteps}`);
     }
     origin.reverse();
     const indices = npLinspace(0, origin.length, n, /* endpoint */ false).map(Math.floor);
@@ -186,8 +180,7 @@ export class LCMScheduler implements Scheduler {
     for (let i = 0; i < n; i++) {
       const x = sample[i];
       const m = modelOutput[i];
-      let x0 =
-        this.predictionType === 'epsilon' ? (x - sqrtB * m) / sqrtA : this.predictionType === 'sample' ? m : sqrtA * x - sqrtB * m;
+      let x0 = this.predictionType === 'epsilon' ? (x - sqrtB * m) / sqrtA : this.predictionType === 'sample' ? m : sqrtA * x - sqrtB * m;
       if (this.clipSample) x0 = Math.min(Math.max(x0, lo), hi);
       denoised[i] = cOut * x0 + cSkip * x;
     }

@@ -1,9 +1,10 @@
-/** Field numbers and enums of onnx.proto (onnx/onnx, IR version 9) that Lantern reads or edits. */
-export const MODEL = { irVersion: 1, opsetImport: 8, graph: 7 } as const;
+/** Field numbers and enums of onnx.proto (onnx/onnx, IR version 10) that Lantern reads or edits. */
+export const MODEL = { irVersion: 1, graph: 7, opsetImport: 8 } as const;
 export const OPSET = { domain: 1, version: 2 } as const;
-export const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 } as const;
+export const GRAPH = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 } as const;
 export const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 } as const;
-export const ATTRIBUTE = { name: 1, i: 3 } as const;
+/** AttributeProto: `g` holds one subgraph (If), `graphs` several. */
+export const ATTRIBUTE = { name: 1, i: 3, g: 6, graphs: 11 } as const;
 export const VALUE_INFO = { name: 1, type: 2 } as const;
 export const TYPE = { tensorType: 1 } as const;
 export const TENSOR_TYPE = { elemType: 1, shape: 2 } as const;
@@ -36,3 +37,6 @@ export const DOUBLE = 11;
 export function dataTypeName(code: number): OnnxDataType {
   return (DATA_TYPES as Record<number, OnnxDataType>)[code] ?? 'other';
 }
+
+/** The default operator domain, however it is spelled. */
+export const isDefaultDomain = (domain: string): boolean => domain === '' || domain === 'ai.onnx';

@@ -1,8 +1,9 @@
 /**
  * Walking ONNX protobuf at the wire level with protobufjs's Reader/Writer (the well-kept
- * protobuf library for JS): each field is seen as a tag plus a byte range, so weights
- * (`raw_data`, hundreds of MB) are skipped by length, never decoded or copied, and an
- * edit can copy every untouched field verbatim.
+ * protobuf library for JS; no varint code of our own): a message is seen as a list of
+ * fields, each a tag plus a byte range of the buffer it came from. Length-delimited
+ * payloads (`raw_data`, hundreds of MB) are stepped over by their length — never decoded,
+ * never copied — and an edit copies every untouched field verbatim as a `subarray`.
  */
 import protobuf from 'protobufjs/minimal.js';
 import { ModelFolderError } from '../../errors';
@@ -18,19 +19,20 @@ export interface Field {
   /** The whole field (tag through payload) in the buffer it came from. */
   start: number;
   end: number;
-  /** Length-delimited payload range (LEN fields only). */
+  /** Length-delimited payload range (LEN fields only; empty otherwise). */
   payloadStart: number;
   payloadEnd: number;
-  /** The value of a varint field. */
+  /** The value of a varint field (int64 semantics: negative values come back negative). */
   varint?: number;
 }
 
-function toNumber(v: number | { toNumber(): number }): number {
-  return typeof v === 'number' ? v : v.toNumber();
-}
+type LongLike = number | { toNumber(): number };
+const toNumber = (v: LongLike): number => (typeof v === 'number' ? v : v.toNumber());
+const utf8 = new TextDecoder();
 
-/** Every top-level field of a message in `buf[from, to)`, in order. */
+/** Every field of the message in `buf[from, to)`, in order; malformed bytes throw `malformed-file`. */
 export function fields(buf: Uint8Array, label: string, from = 0, to = buf.length): Field[] {
+  // A view ending at `to` (no copy): protobufjs then refuses to read past the message.
   const r = Reader.create(buf.subarray(0, to));
   r.pos = from;
   const out: Field[] = [];
@@ -44,11 +46,11 @@ export function fields(buf: Uint8Array, label: string, from = 0, to = buf.length
       if (wire === WIRE_LEN) {
         const len = r.uint32();
         const payloadStart = r.pos;
-        if (payloadStart + len > to) throw new Error(`field ${no} runs past the end (byte ${payloadStart + len} of ${to})`);
+        if (payloadStart + len > to) throw new Error(`field ${no} at byte ${start} runs past the end of its message (byte ${payloadStart + len} of ${to})`);
         r.pos = payloadStart + len;
         out.push({ no, wire, start, end: r.pos, payloadStart, payloadEnd: r.pos });
       } else if (wire === WIRE_VARINT) {
-        const varint = toNumber(r.int64() as unknown as number);
+        const varint = toNumber(r.int64() as unknown as LongLike);
         out.push({ no, wire, start, end: r.pos, payloadStart: r.pos, payloadEnd: r.pos, varint });
       } else {
         r.skipType(wire);
@@ -61,40 +63,61 @@ export function fields(buf: Uint8Array, label: string, from = 0, to = buf.length
   return out;
 }
 
+/** The fields of a LEN field's payload (a nested message). */
+export const fieldsOf = (buf: Uint8Array, f: Field, label: string): Field[] => (f.wire === WIRE_LEN ? fields(buf, label, f.payloadStart, f.payloadEnd) : []);
+
+/** Protobuf merge semantics for a singular scalar: the last occurrence wins. */
+export function last(fs: readonly Field[], no: number): Field | undefined {
+  for (let i = fs.length - 1; i >= 0; i--) if (fs[i].no === no) return fs[i];
+  return undefined;
+}
+
+/**
+ * Protobuf merge semantics for a singular message that occurs more than once: its
+ * occurrences concatenate, so their fields are read as one list.
+ */
+export function merged(buf: Uint8Array, fs: readonly Field[], no: number, label: string): Field[] {
+  return fs.filter((f) => f.no === no).flatMap((f) => fieldsOf(buf, f, label));
+}
+
 export function stringOf(buf: Uint8Array, f: Field): string {
-  return new TextDecoder().decode(buf.subarray(f.payloadStart, f.payloadEnd));
+  return utf8.decode(buf.subarray(f.payloadStart, f.payloadEnd));
 }
 
-/** Packed or unpacked repeated int64 (TensorProto.dims). */
-export function int64sOf(buf: Uint8Array, f: Field): number[] {
-  if (f.wire === WIRE_VARINT) return [f.varint ?? 0];
-  const r = Reader.create(buf.subarray(0, f.payloadEnd));
-  r.pos = f.payloadStart;
-  const out: number[] = [];
-  while (r.pos < f.payloadEnd) out.push(toNumber(r.int64() as unknown as number));
-  return out;
-}
-
-/** A LEN field `no` holding `payload` (tag + length + bytes). */
-export function lenField(no: number, payload: Uint8Array): Uint8Array {
-  return concat([lenHeader(no, payload.length), payload]);
-}
+/** The bytes of a whole field, as a view (no copy). */
+export const bytesOf = (buf: Uint8Array, f: Field): Uint8Array => buf.subarray(f.start, f.end);
 
 /** Tag and length of a LEN field whose payload follows. */
 export function lenHeader(no: number, length: number): Uint8Array {
-  return Writer.create().uint32((no << 3) | WIRE_LEN).uint32(length).finish();
+  return Writer.create()
+    .uint32((no << 3) | WIRE_LEN)
+    .uint32(length)
+    .finish();
+}
+
+/** A LEN field `no` whose payload is `parts` concatenated. */
+export function lenField(no: number, parts: readonly Uint8Array[]): Uint8Array {
+  return concat([lenHeader(no, byteLength(parts)), ...parts]);
 }
 
 export function varintField(no: number, value: number): Uint8Array {
-  return Writer.create().uint32((no << 3) | WIRE_VARINT).int64(value).finish();
+  return Writer.create()
+    .uint32((no << 3) | WIRE_VARINT)
+    .int64(value)
+    .finish();
 }
 
 export function stringField(no: number, value: string): Uint8Array {
-  return lenField(no, new TextEncoder().encode(value));
+  return Writer.create()
+    .uint32((no << 3) | WIRE_LEN)
+    .string(value)
+    .finish();
 }
 
+export const byteLength = (parts: readonly Uint8Array[]): number => parts.reduce((n, p) => n + p.length, 0);
+
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const out = new Uint8Array(byteLength(parts));
   let at = 0;
   for (const p of parts) {
     out.set(p, at);

@@ -51,13 +51,23 @@ describe('img2img timesteps (diffusers get_timesteps)', () => {
 });
 
 describe('residual tensor names', () => {
-  const tensorStackUnet = fakeIo(['sample', 'timestep', 'encoder_hidden_states', 'down_block_1_additional_residual', 'down_block_0_additional_residual', 'mid_block_additional_residual']);
+  const tensorStackUnet = fakeIo([
+    'sample',
+    'timestep',
+    'encoder_hidden_states',
+    'down_block_1_additional_residual',
+    'down_block_0_additional_residual',
+    'mid_block_additional_residual',
+  ]);
   const onnxWebUnet = fakeIo(['sample', 'down_block_additional_residual_0', 'down_block_additional_residual_1', 'mid_block_additional_residual']);
   const tensorStackControl = fakeIo([], ['down_block_0_additional_residual', 'down_block_1_additional_residual', 'mid_block_additional_residual']);
   const onnxWebControl = fakeIo([], ['down_block_1', 'down_block_0', 'mid_block_res_sample']);
 
   it('reads the U-Net residual inputs in index order', () => {
-    expect(unetResidualInputs(tensorStackUnet)).toEqual({ down: ['down_block_0_additional_residual', 'down_block_1_additional_residual'], mid: 'mid_block_additional_residual' });
+    expect(unetResidualInputs(tensorStackUnet)).toEqual({
+      down: ['down_block_0_additional_residual', 'down_block_1_additional_residual'],
+      mid: 'mid_block_additional_residual',
+    });
     expect(unetResidualInputs(fakeIo(['sample', 'timestep']))).toEqual({ down: [], mid: null });
   });
 
@@ -71,7 +81,9 @@ describe('residual tensor names', () => {
   });
 
   it('names the mismatch', () => {
-    expect(() => mapResiduals(fakeIo([], ['down_block_0', 'mid_block_res_sample']), tensorStackUnet)).toThrow(/fake: outputs 1 down residuals, fake takes 2 \+ mid/);
+    expect(() => mapResiduals(fakeIo([], ['down_block_0', 'mid_block_res_sample']), tensorStackUnet)).toThrow(
+      /fake: outputs 1 down residuals, fake takes 2 \+ mid/,
+    );
     expect(() => mapResiduals(onnxWebControl, fakeIo(['sample']))).toThrow(/takes no ControlNet residuals/);
   });
 
@@ -83,7 +95,17 @@ describe('residual tensor names', () => {
 });
 
 describe('check inputs for control and img2img', () => {
-  const base = { prompt: 'x', negativePrompt: '', seed: 1, steps: 4, guidanceScale: 7.5, guidanceRescale: 0, scheduler: 'ddim' as const, width: 64, height: 64 };
+  const base = {
+    prompt: 'x',
+    negativePrompt: '',
+    seed: 1,
+    steps: 4,
+    guidanceScale: 7.5,
+    guidanceRescale: 0,
+    scheduler: 'ddim' as const,
+    width: 64,
+    height: 64,
+  };
   it('rejects out-of-range values with the value in the message', () => {
     expect(() => checkInputs({ ...base, controlStart: 0.6, controlEnd: 0.4 })).toThrow(/controlStart \(0.6\) must be below controlEnd \(0.4\)/);
     expect(() => checkInputs({ ...base, controlScale: -1 })).toThrow(/controlScale must be ≥ 0 \(got -1\)/);

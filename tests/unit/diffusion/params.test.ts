@@ -141,7 +141,10 @@ describe('checkInputs', () => {
   });
 
   it('checks the enums, the strings and the ControlNet window', () => {
-    expect(failure({ scheduler: 'heun' })).toMatchObject({ param: 'scheduler', message: expect.stringMatching(/unknown scheduler "heun" \(one of default, ddim/) });
+    expect(failure({ scheduler: 'heun' })).toMatchObject({
+      param: 'scheduler',
+      message: expect.stringMatching(/unknown scheduler "heun" \(one of default, ddim/),
+    });
     expect(failure({ timestepSpacing: 'uniform' })).toMatchObject({
       param: 'timestepSpacing',
       message: 'timestepSpacing must be one of leading, trailing, linspace (got "uniform")',
@@ -149,7 +152,10 @@ describe('checkInputs', () => {
     for (const s of TIMESTEP_SPACINGS) expect(failure({ timestepSpacing: s })).toBeNull();
     expect(failure({ prompt: 3 })).toMatchObject({ param: 'prompt', message: 'prompt must be a string (got 3)' });
     expect(failure({ negativePrompt: null })).toMatchObject({ param: 'negativePrompt' });
-    expect(failure({ controlStart: 0.6, controlEnd: 0.4 })).toMatchObject({ param: 'controlStart', message: 'controlStart (0.6) must be below controlEnd (0.4)' });
+    expect(failure({ controlStart: 0.6, controlEnd: 0.4 })).toMatchObject({
+      param: 'controlStart',
+      message: 'controlStart (0.6) must be below controlEnd (0.4)',
+    });
     expect(failure({ controlStart: 0.5, controlEnd: 0.5 })).not.toBeNull();
     expect(failure({ controlEnd: 0 })).not.toBeNull(); // below the default start 0
   });
@@ -178,7 +184,19 @@ describe('clampParam', () => {
 
 describe('sanitizeParams', () => {
   it('keeps a valid input as it is', () => {
-    const good = { ...base, steps: 33, guidanceScale: 4.25, scheduler: 'euler' as const, timestepSpacing: 'trailing' as const, width: 512, height: 768, controlScale: 0.8, controlStart: 0.1, controlEnd: 0.9, strength: 0.3 };
+    const good = {
+      ...base,
+      steps: 33,
+      guidanceScale: 4.25,
+      scheduler: 'euler' as const,
+      timestepSpacing: 'trailing' as const,
+      width: 512,
+      height: 768,
+      controlScale: 0.8,
+      controlStart: 0.1,
+      controlEnd: 0.9,
+      strength: 0.3,
+    };
     expect(sanitizeParams(good)).toEqual({ params: good, dropped: [] });
   });
 
@@ -224,7 +242,12 @@ describe('sanitizeParams', () => {
     expect(dropped.map((d) => d.param).sort()).toEqual(
       ['negativePrompt', 'seed', 'steps', 'guidanceScale', 'scheduler', 'timestepSpacing', 'width', 'height', 'controlScale', 'strength'].sort(),
     );
-    expect(dropped.find((d) => d.param === 'steps')).toEqual({ param: 'steps', value: -5, replacement: 1, reason: 'steps must be an integer in 1…1000 (got -5)' });
+    expect(dropped.find((d) => d.param === 'steps')).toEqual({
+      param: 'steps',
+      value: -5,
+      replacement: 1,
+      reason: 'steps must be an integer in 1…1000 (got -5)',
+    });
     expect(dropped.find((d) => d.param === 'width')).toMatchObject({ value: 65, replacement: 64 });
     expect(() => checkInputs(params)).not.toThrow();
   });
@@ -263,7 +286,21 @@ describe('the studio reads its limits and defaults from the table', () => {
   });
 
   it('settings start from DEFAULT_PARAMS', () => {
-    for (const key of ['prompt', 'negativePrompt', 'seed', 'steps', 'guidanceScale', 'guidanceRescale', 'scheduler', 'width', 'height', 'controlScale', 'controlStart', 'controlEnd', 'strength'] as const) {
+    for (const key of [
+      'prompt',
+      'negativePrompt',
+      'seed',
+      'steps',
+      'guidanceScale',
+      'guidanceRescale',
+      'scheduler',
+      'width',
+      'height',
+      'controlScale',
+      'controlStart',
+      'controlEnd',
+      'strength',
+    ] as const) {
       expect(DEFAULT_SETTINGS[key]).toBe(DEFAULT_PARAMS[key]);
     }
   });
@@ -294,7 +331,9 @@ describe('the CLI validates with the same messages and lists the table in --help
     expect(() => parseCliArgs(argv('--strength', '0'), defaults)).toThrow('--strength: strength must be in (0, 1] (got 0)');
     expect(() => parseCliArgs(argv('--width', '4096'), defaults)).toThrow('--width: width must be an integer in 8…2048 (got 4096)');
     expect(() => parseCliArgs(argv('--control-scale', '3'), defaults)).toThrow('--control-scale: controlScale must be ≤ 2 (got 3)');
-    expect(() => parseCliArgs(argv('--control-start', '0.7', '--control-end', '0.2'), defaults)).toThrow('--control-start (0.7) must be below --control-end (0.2)');
+    expect(() => parseCliArgs(argv('--control-start', '0.7', '--control-end', '0.2'), defaults)).toThrow(
+      '--control-start (0.7) must be below --control-end (0.2)',
+    );
     expect(() => parseCliArgs(argv('--steps', 'many'), defaults)).toThrow('--steps must be a number (got "many")');
     expect(() => parseCliArgs(argv('--scheduler', 'heun'), defaults)).toThrow(/--scheduler must be one of/);
     expect(() => parseCliArgs(argv('--timestep-spacing', 'uniform'), defaults)).toThrow(/--timestep-spacing must be one of leading, trailing, linspace/);

@@ -7,7 +7,17 @@ import { fakeSessionFactory } from '../../helpers/fake-sessions';
 import { dirSource, text } from '../../helpers/dir-source';
 
 const lantern = JSON.parse(readFileSync('models/fixtures/tiny-sd/lantern.json', 'utf8'));
-const params = { prompt: 'a red circle', negativePrompt: '', seed: 1, steps: 2, guidanceScale: 7.5, guidanceRescale: 0, scheduler: 'ddim' as const, width: 64, height: 48 };
+const params = {
+  prompt: 'a red circle',
+  negativePrompt: '',
+  seed: 1,
+  steps: 2,
+  guidanceScale: 7.5,
+  guidanceRescale: 0,
+  scheduler: 'ddim' as const,
+  width: 64,
+  height: 48,
+};
 
 describe('VAE downsample factor from the folder', () => {
   it('is 8 by default (SD) and sizes the latents accordingly', async () => {
@@ -22,7 +32,9 @@ describe('VAE downsample factor from the folder', () => {
     const folder = await loadModelFolder(source);
     const r = await generate(await loadPipeline(folder, fakeSessionFactory()), params);
     expect(r.latents.dims).toEqual([1, 4, 12, 16]);
-    await expect(generate(await loadPipeline(folder, fakeSessionFactory()), { ...params, width: 66 })).rejects.toThrow(/width must be a positive multiple of 4 \(got 66\)/);
+    await expect(generate(await loadPipeline(folder, fakeSessionFactory()), { ...params, width: 66 })).rejects.toThrow(
+      /width must be a positive multiple of 4 \(got 66\)/,
+    );
   });
 
   it("derives it from a diffusers vae config's block_out_channels", async () => {

@@ -86,7 +86,12 @@ describe('evaluator on ground truth (data.py renders)', () => {
 
   it('splits same-colour objects that touch', () => {
     // Three small circles in a row, close enough to merge into one blob.
-    const scene = { kind: 'count' as const, background: 'white', relation: null, objects: [14, 27, 40].map((cx) => ({ shape: 'circle' as const, colour: 'red', size: 'small', position: null, cx, cy: 32, r: 7, rot: 0 })) };
+    const scene = {
+      kind: 'count' as const,
+      background: 'white',
+      relation: null,
+      objects: [14, 27, 40].map((cx) => ({ shape: 'circle' as const, colour: 'red', size: 'small', position: null, cx, cy: 32, r: 7, rot: 0 })),
+    };
     const a = analyzeImage(tileOf(scene), spec);
     expect(a.objects.map((o) => o.shape)).toEqual(['circle', 'circle', 'circle']);
     expect(analyzeImage(tileOf(scene), spec, { splitTouching: false }).objects).toHaveLength(1);
@@ -129,10 +134,13 @@ describe('evaluator on deliberately wrong images', () => {
   });
 
   it('formats a markdown accuracy table', () => {
-    const table = accuracyTable([
-      { label: 'truth', summary: summarize(truth.map((t) => scoreTile(t.id))) },
-      { label: 'wrong', summary: summarize(cases.map((x) => x.s)) },
-    ], 'images');
+    const table = accuracyTable(
+      [
+        { label: 'truth', summary: summarize(truth.map((t) => scoreTile(t.id))) },
+        { label: 'wrong', summary: summarize(cases.map((x) => x.s)) },
+      ],
+      'images',
+    );
     expect(table.split('\n')[0]).toBe('| images | images | background | colour | shape | size | count | position | all |');
     expect(table).toContain('| truth | 56 | 100.0 % | 100.0 % | 100.0 % | 100.0 % | 100.0 % | 100.0 % | 100.0 % |');
     expect(table).toContain('| wrong | 57 |');

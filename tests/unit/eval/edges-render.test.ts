@@ -32,7 +32,17 @@ describe('edge F1', () => {
   });
 
   it('thins strokes to one-pixel centre lines', () => {
-    const thick = strokePolylines([[[10, 20], [54, 20]]], 3, 64, 64);
+    const thick = strokePolylines(
+      [
+        [
+          [10, 20],
+          [54, 20],
+        ],
+      ],
+      3,
+      64,
+      64,
+    );
     const lines = sketchLines(thick, 64, 64);
     const rows = new Set<number>();
     lines.forEach((v, p) => v && rows.add(Math.floor(p / 64)));
@@ -43,7 +53,12 @@ describe('edge F1', () => {
   });
 
   it('sees colour edges a luminance-only Canny misses (red on purple)', () => {
-    const scene: Scene = { kind: 'single', background: 'purple', relation: null, objects: [{ shape: 'square', colour: 'red', size: 'big', position: 'centre', cx: 32, cy: 32, r: 12, rot: 0 }] };
+    const scene: Scene = {
+      kind: 'single',
+      background: 'purple',
+      relation: null,
+      objects: [{ shape: 'square', colour: 'red', size: 'big', position: 'centre', cx: 32, cy: 32, r: 12, rot: 0 }],
+    };
     const img = renderScene(scene, spec);
     expect(count(cannyEdges(toGray(img), 64, 64, { thresholds: 'absolute' }))).toBe(0);
     expect(sketchEdgeF1(img, outlineSketch(scene)).f1).toBeGreaterThan(0.98);

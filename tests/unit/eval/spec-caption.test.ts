@@ -33,14 +33,24 @@ describe('shapes spec', () => {
   it("isHeldout matches data.py's is_heldout", () => {
     expect(truth.some((t) => t.heldout)).toBe(true);
     for (const t of truth) expect(isHeldout(t.scene!, spec), t.caption).toBe(t.heldout);
-    expect(heldoutTags(truth.find((t) => t.caption === 'three black stars on a purple background')!.scene!, spec)).toEqual(['background:purple', 'count_shape:3 star']);
+    expect(heldoutTags(truth.find((t) => t.caption === 'three black stars on a purple background')!.scene!, spec)).toEqual([
+      'background:purple',
+      'count_shape:3 star',
+    ]);
   });
 
   it("canonicalScene reproduces data.py's canonical geometry", () => {
     for (const t of truth.filter((x) => x.canonical)) {
       const s = t.scene!;
       const objects = s.kind === 'count' ? [s.objects[0]] : s.objects;
-      const mine = canonicalScene(spec, s.kind, s.background, objects.map((o) => ({ ...o, count: s.objects.length })), s.relation, s.layout ?? null);
+      const mine = canonicalScene(
+        spec,
+        s.kind,
+        s.background,
+        objects.map((o) => ({ ...o, count: s.objects.length })),
+        s.relation,
+        s.layout ?? null,
+      );
       expect(mine).toEqual(s);
     }
   });
@@ -55,7 +65,10 @@ describe('caption parser', () => {
       expect(got.kind, text).toBe(scene.kind);
       expect(got.background, text).toBe(text.includes('background') || / on \w+$/.test(text) ? scene.background : null);
       expect(got.relation, text).toBe(scene.relation);
-      expect(got.objects.map((o) => [o.shape, o.colour]), text).toEqual(scene.objects.map((o) => [o.shape, o.colour]));
+      expect(
+        got.objects.map((o) => [o.shape, o.colour]),
+        text,
+      ).toEqual(scene.objects.map((o) => [o.shape, o.colour]));
       got.objects.forEach((o, i) => {
         if (o.size !== null) {
           expect(o.size, text).toBe(scene.objects[i].size);

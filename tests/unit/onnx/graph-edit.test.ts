@@ -1,158 +1,315 @@
 /**
- * Wire-level ONNX reading and the float64 → float32 input rewrite, on real graphs: the
- * fixtures' U-Net and TensorStack-style ControlNet, and small graphs with external data
- * (tests/fixtures/onnx/make_graphs.py, with what python's onnx reports in expected.json).
+ * Wire-level ONNX reading and the float64 → float32 input rewrite, on real graphs (the
+ * fixtures' U-Net, VAE, text encoder and TensorStack-style ControlNet) and on small graphs
+ * from tests/fixtures/onnx/make_graphs.py. The expectations come from outside the code
+ * under test: python's onnx (expected.json, written by that script) and onnxruntime.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as ortNode from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
-import { ModelFolderError } from '@/lib/errors';
-import { readGraphSummary, rewriteInputToFloat32 } from '@/lib/onnx/graph-edit';
-import { GRAPH, MODEL, TENSOR } from '@/lib/onnx/graph-edit/onnx-fields';
-import { fields, stringOf } from '@/lib/onnx/graph-edit/wire';
+import protobuf from 'protobufjs/minimal.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ModelFolderError, type ModelFolderProblem } from '@/lib/errors';
+import { readGraphSummary, rewriteInputToFloat32, type GraphValue } from '@/lib/onnx/graph-edit';
 
+type PyValue = { name: string; elemType: number; shape: Array<number | string> };
+interface PyGraph {
+  irVersion: number;
+  opset: number;
+  inputs: PyValue[];
+  outputs: PyValue[];
+  opCounts: Record<string, number>;
+  externalData: unknown[];
+  initializers: number;
+  initializerSha256?: Record<string, string>;
+  rewrite?: { input: string; casts: string[]; length: number; sha256: string };
+  run?: { x: number[]; y: number[] };
+}
+const FIX = 'tests/fixtures/onnx';
+const expected = JSON.parse(readFileSync(`${FIX}/expected.json`, 'utf8')) as Record<string, PyGraph>;
 const read = (p: string) => new Uint8Array(readFileSync(p));
-const expected = JSON.parse(readFileSync('tests/fixtures/onnx/expected.json', 'utf8')) as Record<
-  string,
-  { inputs: Array<{ name: string; elemType: number; shape: Array<number | string> }>; outputs: unknown[]; opCounts: Record<string, number>; externalData: unknown[]; initializers: number }
->;
-const DTYPE: Record<number, string> = { 1: 'float32', 6: 'int32', 7: 'int64', 10: 'float16', 11: 'float64' };
-const CONTROLNET = 'models/fixtures/tiny-sd-controlnet/controlnet/model.onnx';
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+/** onnx.TensorProto.DataType, written out here rather than taken from the code under test. */
+const PY_DTYPE: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };
+const fromPython = (v: PyValue): GraphValue => ({ name: v.name, dtype: PY_DTYPE[v.elemType] as GraphValue['dtype'], shape: v.shape });
+const fromOrt = (m: ortNode.InferenceSession.ValueMetadata): GraphValue =>
+  m.isTensor ? { name: m.name, dtype: m.type as GraphValue['dtype'], shape: m.shape } : { name: m.name, dtype: 'other', shape: [] };
 
-/** name → bytes of every initializer field, for byte-for-byte comparison. */
-function initializerBytes(model: Uint8Array): Map<string, string> {
-  const graph = fields(model, 't').find((f) => f.no === MODEL.graph)!;
-  const out = new Map<string, string>();
-  for (const t of fields(model, 't', graph.payloadStart, graph.payloadEnd).filter((f) => f.no === GRAPH.initializer)) {
-    const name = fields(model, 't', t.payloadStart, t.payloadEnd).find((f) => f.no === TENSOR.name)!;
-    out.set(stringOf(model, name), Buffer.from(model.subarray(t.start, t.end)).toString('base64'));
-  }
+const REAL = ['tiny-sd/text_encoder', 'tiny-sd/unet', 'tiny-sd/vae_decoder', 'tiny-sd/vae_encoder', 'tiny-sd-controlnet/controlnet', 'tiny-sd-controlnet/unet'];
+const SMALL = ['ext-one', 'ext-two', 'two-casts', 'double-mul', 'double-cast-half', 'double-if'];
+const CN = 'tiny-sd-controlnet/controlnet';
+const CN_PATH = `models/fixtures/${CN}/model.onnx`;
+const CN_LABEL = 'controlnet/model.onnx';
+
+/** TensorProto bytes by initializer name, walked with protobufjs directly (not through lib/onnx/graph-edit). */
+function initializerBytes(model: Uint8Array): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  const each = (buf: Uint8Array, from: number, to: number, fn: (no: number, start: number, end: number) => void) => {
+    const r = protobuf.Reader.create(buf.subarray(0, to));
+    r.pos = from;
+    while (r.pos < to) {
+      const tag = r.uint32();
+      if ((tag & 7) !== 2) {
+        r.skipType(tag & 7);
+        continue;
+      }
+      const len = r.uint32();
+      fn(tag >>> 3, r.pos, r.pos + len);
+      r.pos += len;
+    }
+  };
+  each(model, 0, model.length, (no, gs, ge) => {
+    if (no !== 7) return; // ModelProto.graph
+    each(model, gs, ge, (gno, ts, te) => {
+      if (gno !== 5) return; // GraphProto.initializer
+      each(model, ts, te, (tno, ns, ne) => {
+        if (tno === 8) out.set(new TextDecoder().decode(model.subarray(ns, ne)), model.subarray(ts, te)); // TensorProto.name
+      });
+    });
+  });
   return out;
 }
 
+function caught(fn: () => unknown): ModelFolderError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ModelFolderError);
+    return e as ModelFolderError;
+  }
+  throw new Error('expected a ModelFolderError, nothing was thrown');
+}
+
+function expectFolderError(fn: () => unknown, problem: ModelFolderProblem, label: string, message: RegExp | string) {
+  const err = caught(fn);
+  expect(err.problem).toBe(problem);
+  expect(err.file).toBe(label);
+  expect(err.message.startsWith(`${label}: `)).toBe(true);
+  if (typeof message === 'string') expect(err.message).toBe(message);
+  else expect(err.message).toMatch(message);
+}
+
 describe('readGraphSummary', () => {
-  it.each(['tiny-sd/unet', 'tiny-sd-controlnet/controlnet', 'tiny-sd-controlnet/unet'])('reads %s as python onnx and onnxruntime do', async (name) => {
+  it.each(REAL)('reads %s as python onnx and onnxruntime-node do', async (name) => {
     const bytes = read(`models/fixtures/${name}/model.onnx`);
     const s = readGraphSummary(bytes, `${name}/model.onnx`);
     const e = expected[name];
-    expect(s.inputs).toEqual(e.inputs.map((i) => ({ name: i.name, dtype: DTYPE[i.elemType], shape: i.shape })));
-    expect(s.opCounts).toEqual(e.opCounts);
-    expect(s.initializers).toBe(e.initializers);
-    expect(s.externalData).toEqual([]);
-    expect(s.opset).toBe(17);
+    expect(s).toEqual({
+      irVersion: e.irVersion,
+      opset: e.opset,
+      inputs: e.inputs.map(fromPython),
+      outputs: e.outputs.map(fromPython),
+      opCounts: e.opCounts,
+      externalData: [],
+      initializers: e.initializers,
+    });
     const session = await ortNode.InferenceSession.create(bytes);
-    expect(s.inputs.map((i) => [i.name, i.dtype])).toEqual(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : '?']));
-    expect(s.outputs.map((o) => o.name)).toEqual(session.outputNames);
+    expect(s.inputs).toEqual(session.inputMetadata.map(fromOrt));
+    expect(s.outputs).toEqual(session.outputMetadata.map(fromOrt));
     await session.release();
   });
 
+  it.each(SMALL)('reads the small graph %s as python onnx does (op counts include If branches)', (name) => {
+    const s = readGraphSummary(read(`${FIX}/${name}/model.onnx`), name);
+    const e = expected[name];
+    expect({ ...s }).toEqual({
+      irVersion: e.irVersion,
+      opset: e.opset,
+      inputs: e.inputs.map(fromPython),
+      outputs: e.outputs.map(fromPython),
+      opCounts: e.opCounts,
+      externalData: e.externalData,
+      initializers: e.initializers,
+    });
+  });
+
   it.each(['ext-one', 'ext-two'])('lists the external data of %s exactly as onnx.external_data_helper does', (name) => {
-    const s = readGraphSummary(read(`tests/fixtures/onnx/${name}/model.onnx`), `${name}/model.onnx`);
+    const s = readGraphSummary(read(`${FIX}/${name}/model.onnx`), `${name}/model.onnx`);
     expect(s.externalData).toEqual(expected[name].externalData);
     expect(s.externalData.length).toBeGreaterThan(0);
   });
 
-  it('skips weights without decoding them: a 64 MB initializer reads like a small one', () => {
-    // Append a graph carrying one big raw_data initializer to the fixture (fields may repeat: protobuf merges them).
-    const base = read('models/fixtures/tiny-sd/unet/model.onnx');
-    const big = new Uint8Array(64 << 20);
-    const tensor = Buffer.concat([Buffer.from([0x42, 4]), Buffer.from('BIG!'), Buffer.from([0x4a]), varint(big.length), big]);
-    const graph = Buffer.concat([Buffer.from([0x2a]), varint(tensor.length), tensor]);
-    const model = Buffer.concat([base, Buffer.from([0x3a]), varint(graph.length), graph]);
-    const s = readGraphSummary(new Uint8Array(model.buffer, model.byteOffset, model.length), 'big');
-    expect(s.inputs.map((i) => i.name)).toContain('sample');
+  it('ext-two really keeps its weights at those offsets in those two files (onnxruntime-node computes x·A + B from them)', async () => {
+    expect(new Set(readGraphSummary(read(`${FIX}/ext-two/model.onnx`), 'm').externalData.map((r) => r.location))).toEqual(new Set(['weights.pb', 'extra.bin']));
+    const session = await ortNode.InferenceSession.create(`${FIX}/ext-two/model.onnx`);
+    const { x, y } = expected['ext-two'].run!;
+    const out = await session.run({ x: new ortNode.Tensor('float32', Float32Array.from(x), [1, 2]) });
+    Array.from(out.y.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(y[i], 6));
+    await session.release();
   });
 
-  it('names the file when the bytes are not ONNX', () => {
-    const err = (() => {
-      try {
-        readGraphSummary(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]), 'unet/model.onnx');
-      } catch (e) {
-        return e as ModelFolderError;
-      }
-    })();
-    expect(err).toBeInstanceOf(ModelFolderError);
-    expect(err?.message).toMatch(/^unet\/model\.onnx: not a valid ONNX protobuf/);
+  describe('a 50 MB weight', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('is stepped over, not decoded or copied', async () => {
+      // The ControlNet plus a second ModelProto.graph field holding one 50 MB raw_data initializer:
+      // protobuf merges repeated message fields, so this is the ControlNet with one more initializer.
+      const base = read(CN_PATH);
+      const raw = new Uint8Array(50 << 20).fill(0xff); // if the walker parsed these bytes as fields it would throw
+      const W = protobuf.Writer;
+      const tensor = W.create().uint32((1 << 3) | 0).int64(raw.length / 4).uint32((2 << 3) | 0).int32(1).uint32((8 << 3) | 2).string('big_weight').uint32((9 << 3) | 2).bytes(raw).finish();
+      const graph = W.create().uint32((5 << 3) | 2).bytes(tensor).finish();
+      const model = W.create().uint32((7 << 3) | 2).bytes(graph).finish();
+      const big = new Uint8Array(base.length + model.length);
+      big.set(base);
+      big.set(model, base.length);
+
+      // Anything that copies or decodes a range of the weight would go through one of these.
+      let largest = 0;
+      const note = (n: number) => (largest = Math.max(largest, n));
+      const slice = Uint8Array.prototype.slice;
+      const set = Uint8Array.prototype.set;
+      const decode = TextDecoder.prototype.decode;
+      vi.spyOn(Uint8Array.prototype, 'slice').mockImplementation(function (this: Uint8Array, ...a: [number?, number?]) {
+        const r = slice.apply(this, a);
+        note(r.length);
+        return r;
+      });
+      vi.spyOn(Uint8Array.prototype, 'set').mockImplementation(function (this: Uint8Array, src: ArrayLike<number>, at?: number) {
+        note(src.length);
+        return set.call(this, src, at);
+      });
+      vi.spyOn(TextDecoder.prototype, 'decode').mockImplementation(function (this: TextDecoder, input?: AllowSharedBufferSource, o?: TextDecodeOptions) {
+        note((input as ArrayBufferView | undefined)?.byteLength ?? 0);
+        return decode.call(this, input, o);
+      });
+      const before = process.memoryUsage().arrayBuffers;
+      const s = readGraphSummary(big, 'big/model.onnx');
+      const grown = process.memoryUsage().arrayBuffers - before;
+      vi.restoreAllMocks();
+
+      expect(largest).toBeLessThan(1 << 16);
+      expect(grown).toBeLessThan(8 << 20);
+      const plain = readGraphSummary(base, 'm');
+      expect(s).toEqual({ ...plain, initializers: plain.initializers + 1 });
+      // onnxruntime merges the two graph fields the same way.
+      const session = await ortNode.InferenceSession.create(big);
+      expect(s.inputs).toEqual(session.inputMetadata.map(fromOrt));
+      await session.release();
+    });
+  });
+
+  const garbage: Array<[string, Uint8Array]> = [
+    ['empty bytes', new Uint8Array(0)],
+    ['text', new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 736\n')],
+    ['a field that runs past the end', new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2])],
+    ['a ControlNet cut short', read(CN_PATH).subarray(0, 50_000)],
+    ['a PNG', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])],
+  ];
+  it.each(garbage)('names the file when the bytes are not ONNX: %s', (_, bytes) => {
+    expectFolderError(() => readGraphSummary(bytes, 'unet/model.onnx'), 'malformed-file', 'unet/model.onnx', /^unet\/model\.onnx: (not a valid ONNX protobuf \(.+\)|has no graph \(not an ONNX model\?\))$/);
+    expectFolderError(() => rewriteInputToFloat32(bytes, 'conditioning_scale', CN_LABEL), 'malformed-file', CN_LABEL, /^controlnet\/model\.onnx: /);
   });
 });
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 127) {
-    out.push((n & 127) | 128);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
-
 describe('rewriteInputToFloat32 (TensorStack conditioning_scale for onnxruntime-web)', () => {
-  const original = read(CONTROLNET);
-  const rewritten = rewriteInputToFloat32(original, 'conditioning_scale', 'controlnet/model.onnx');
-  const feeds = (ort: typeof ortNode, scaleType: 'float32' | 'float64', scale: number) => {
-    const s = readGraphSummary(original, 'c');
-    const dims = (name: string) => s.inputs.find((i) => i.name === name)!.shape.map((d) => (typeof d === 'number' ? d : d === 'batch' ? 1 : 8));
+  const original = read(CN_PATH);
+  const rewritten = rewriteInputToFloat32(original, 'conditioning_scale', CN_LABEL);
+
+  const feeds = (ort: Pick<typeof ortNode, 'Tensor'>, scaleType: 'float32' | 'float64', scale: number) => {
+    const dim: Record<string, number> = { batch: 1, height: 8, width: 8, sequence: 7, image_height: 64, image_width: 64 };
     const f: Record<string, ortNode.Tensor> = {};
-    for (const i of s.inputs) {
-      const d = i.name === 'conditioning_scale' ? [1] : dims(i.name);
+    for (const i of readGraphSummary(original, 'c').inputs) {
+      const d = i.shape.map((x) => (typeof x === 'number' ? x : dim[x]));
       const n = d.reduce((a, b) => a * b, 1);
       if (i.name === 'conditioning_scale') f[i.name] = scaleType === 'float64' ? new ort.Tensor('float64', Float64Array.from([scale]), d) : new ort.Tensor('float32', Float32Array.from([scale]), d);
       else if (i.dtype === 'int64') f[i.name] = new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => 500n), d);
       else f[i.name] = new ort.Tensor('float32', Float32Array.from({ length: n }, (_, k) => Math.sin(k * 0.37)), d);
     }
-    return f;
+    return f as Record<string, ortNode.Tensor>;
+  };
+  const worstDiff = (a: ortNode.InferenceSession.ReturnType, b: ortNode.InferenceSession.ReturnType, names: readonly string[]) => {
+    let worst = 0;
+    for (const name of names) {
+      const x = a[name].data as Float32Array;
+      const y = b[name].data as Float32Array;
+      expect(y.length).toBe(x.length);
+      x.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - y[i]))));
+    }
+    return worst;
   };
 
-  it('changes the input to float32, turns the reading Casts into Identity and copies every initializer byte for byte', () => {
-    const before = readGraphSummary(original, 'c');
-    const after = readGraphSummary(rewritten, 'c');
-    expect(before.inputs.find((i) => i.name === 'conditioning_scale')?.dtype).toBe('float64');
-    expect(after.inputs.find((i) => i.name === 'conditioning_scale')).toEqual({ ...before.inputs.find((i) => i.name === 'conditioning_scale'), dtype: 'float32' });
-    expect(after.inputs.filter((i) => i.name !== 'conditioning_scale')).toEqual(before.inputs.filter((i) => i.name !== 'conditioning_scale'));
-    expect((after.opCounts.Cast ?? 0) + (after.opCounts.Identity ?? 0)).toBe((before.opCounts.Cast ?? 0) + (before.opCounts.Identity ?? 0));
-    expect(after.opCounts.Cast ?? 0).toBeLessThan(before.opCounts.Cast);
-    expect(initializerBytes(rewritten)).toEqual(initializerBytes(original));
-    expect(Math.abs(rewritten.length - original.length)).toBeLessThan(64);
+  it('emits exactly the bytes python onnx writes for the same edit (input FLOAT, /Cast_1 → Identity), no bigger than the original', () => {
+    const e = expected[CN].rewrite!;
+    expect(e.casts).toEqual(['/Cast_1']);
+    expect(rewritten.length).toBe(e.length);
+    expect(sha256(rewritten)).toBe(e.sha256);
+    expect(rewritten.length).toBeLessThanOrEqual(original.length + 8);
   });
 
-  it.each([0, 0.5, 1.7])('gives the same residuals as the float64 original at scale %s (onnxruntime-node)', async (scale) => {
+  it('keeps every initializer byte for byte (python onnx hashes both)', () => {
+    const py = expected[CN].initializerSha256!;
+    for (const model of [original, rewritten]) {
+      const got = initializerBytes(model);
+      expect(got.size).toBe(expected[CN].initializers);
+      expect(Object.fromEntries([...got].map(([k, v]) => [k, sha256(v)]))).toEqual(py);
+    }
+  });
+
+  it('changes only the input type and the Cast in the summary', () => {
+    const before = readGraphSummary(original, 'c');
+    const after = readGraphSummary(rewritten, 'c');
+    expect(after).toEqual({
+      ...before,
+      inputs: before.inputs.map((i) => (i.name === 'conditioning_scale' ? { ...i, dtype: 'float32' } : i)),
+      opCounts: { ...before.opCounts, Cast: before.opCounts.Cast - 1, Identity: before.opCounts.Identity + 1 },
+    });
+  });
+
+  it('rewrites two Casts of one input (and its value_info) exactly as python does, and the graph computes the same', async () => {
+    const path = `${FIX}/two-casts/model.onnx`;
+    const src = read(path);
+    const out = rewriteInputToFloat32(src, 'scale', 'two-casts/model.onnx');
+    expect(sha256(out)).toBe(expected['two-casts'].rewrite!.sha256);
+    const a = await ortNode.InferenceSession.create(src);
+    const b = await ortNode.InferenceSession.create(out);
+    const x = new ortNode.Tensor('float32', Float32Array.from([1, -2, 3.5]), [3]);
+    for (const scale of [0, 0.5, 1.7]) {
+      const ra = await a.run({ x, scale: new ortNode.Tensor('float64', Float64Array.from([scale]), [1]) });
+      const rb = await b.run({ x, scale: new ortNode.Tensor('float32', Float32Array.from([scale]), [1]) });
+      expect(Array.from(rb.y.data as Float32Array)).toEqual(Array.from(ra.y.data as Float32Array));
+    }
+  });
+
+  it.each([0, 0.5, 1.7])('gives the float64 original’s residuals at scale %s (onnxruntime-node)', async (scale) => {
     const a = await ortNode.InferenceSession.create(original);
     const b = await ortNode.InferenceSession.create(rewritten);
+    expect(b.inputMetadata.map(fromOrt)).toEqual(a.inputMetadata.map(fromOrt).map((m) => (m.name === 'conditioning_scale' ? { ...m, dtype: 'float32' } : m)));
+    expect(b.outputMetadata.map(fromOrt)).toEqual(a.outputMetadata.map(fromOrt));
     const ra = await a.run(feeds(ortNode, 'float64', scale));
     const rb = await b.run(feeds(ortNode, 'float32', scale));
-    for (const name of a.outputNames) {
-      const x = ra[name].data as Float32Array;
-      const y = rb[name].data as Float32Array;
-      let worst = 0;
-      x.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - y[i]))));
-      expect(worst).toBeLessThanOrEqual(1e-7);
-    }
+    expect(worstDiff(ra, rb, a.outputNames)).toBeLessThanOrEqual(1e-7);
     await a.release();
     await b.release();
   });
 
-  // onnxruntime-web's Node build runs the float64 original too; the browser bundles do not
-  // (e2e/layouts.spec.ts runs the rewritten ControlNet there).
-  it('runs in onnxruntime-web (wasm) and matches the float64 original on onnxruntime-node', async () => {
-    const ortWeb = (await import('onnxruntime-web')) as unknown as typeof ortNode & { env: { wasm: { numThreads: number } } };
+  // The browser worker imports 'onnxruntime-web/webgpu' (lib/onnx/web.ts); that build has no
+  // Cast from double even on its wasm EP. (The plain 'onnxruntime-web' entry that Node gets
+  // by default does run the float64 original, so it would prove nothing here.)
+  it('onnxruntime-web/webgpu (wasm EP, in Node) refuses the float64 original and runs the rewrite, matching onnxruntime-node', async () => {
+    const ortWeb = await import('onnxruntime-web/webgpu');
     ortWeb.env.wasm.numThreads = 1;
-    const web = await ortWeb.InferenceSession.create(rewritten);
+    const options = { executionProviders: ['wasm'] };
+    await expect(ortWeb.InferenceSession.create(original, options)).rejects.toThrow(/Could not find an implementation for Cast\(13\) node with name '\/Cast_1'/);
+    const web = await ortWeb.InferenceSession.create(rewritten, options);
     const node = await ortNode.InferenceSession.create(original);
-    const rw = await web.run(feeds(ortWeb, 'float32', 0.5));
-    const rn = await node.run(feeds(ortNode, 'float64', 0.5));
-    for (const name of node.outputNames) {
-      const x = rn[name].data as Float32Array;
-      const y = rw[name].data as Float32Array;
-      let worst = 0;
-      x.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - y[i]))));
-      expect(worst).toBeLessThan(1e-4);
+    for (const scale of [0, 0.5, 1.7]) {
+      const rw = await web.run(feeds(ortWeb as unknown as typeof ortNode, 'float32', scale));
+      const rn = await node.run(feeds(ortNode, 'float64', scale));
+      expect(worstDiff(rn, rw as unknown as ortNode.InferenceSession.ReturnType, node.outputNames)).toBeLessThan(1e-5);
     }
+    await web.release();
+    await node.release();
   });
 
   it('refuses what it cannot rewrite, naming the file', () => {
-    expect(() => rewriteInputToFloat32(original, 'nope', 'controlnet/model.onnx')).toThrow(/controlnet\/model\.onnx: has no input "nope"/);
-    expect(() => rewriteInputToFloat32(original, 'sample', 'controlnet/model.onnx')).toThrow(/input "sample" is float32, not float64/);
-    const mul = read('tests/fixtures/onnx/double-mul/model.onnx');
-    expect(() => rewriteInputToFloat32(mul, 'scale', 'controlnet/model.onnx')).toThrow(/input "scale" feeds Mul "scale_mul", not a Cast to float/);
+    const L = CN_LABEL;
+    expectFolderError(() => rewriteInputToFloat32(original, 'nope', L), 'unsupported-model', L, 'controlnet/model.onnx: has no input "nope" to rewrite to float32');
+    expectFolderError(() => rewriteInputToFloat32(original, 'sample', L), 'unsupported-model', L, 'controlnet/model.onnx: input "sample" is float32, not float64: cannot rewrite it to float32');
+    expectFolderError(() => rewriteInputToFloat32(rewritten, 'conditioning_scale', L), 'unsupported-model', L, /input "conditioning_scale" is float32, not float64/);
+    const small = (name: string) => read(`${FIX}/${name}/model.onnx`);
+    expectFolderError(() => rewriteInputToFloat32(small('double-mul'), 'scale', L), 'unsupported-model', L, 'controlnet/model.onnx: input "scale" feeds Mul "scale_mul", not a Cast to float: cannot rewrite it to float32');
+    expectFolderError(() => rewriteInputToFloat32(small('double-cast-half'), 'scale', L), 'unsupported-model', L, 'controlnet/model.onnx: input "scale" feeds Cast (to float16) "scale_to_half", not a Cast to float: cannot rewrite it to float32');
+    expectFolderError(() => rewriteInputToFloat32(small('double-if'), 'scale', L), 'unsupported-model', L, 'controlnet/model.onnx: input "scale" is read inside a subgraph of If "pick" (by Identity "then_read"): cannot rewrite it to float32');
   });
 });

@@ -41,7 +41,12 @@ describe('wrapSession', () => {
   it('feeds fp16, int32, int64 and float64 inputs as the session declares them, and reads fp16 outputs', async () => {
     const out = new FakeTensor('float16', float32ToFloat16(Float32Array.from([0.5, -2])), [1, 2]);
     const { session, fed } = fakeSession(
-      [['sample', 'float16'], ['input_ids', 'int32'], ['timestep', 'int64'], ['conditioning_scale', 'float64']],
+      [
+        ['sample', 'float16'],
+        ['input_ids', 'int32'],
+        ['timestep', 'int64'],
+        ['conditioning_scale', 'float64'],
+      ],
       { out_sample: out },
     );
     const s = wrapSession(ort, session, 'unet/model.onnx');

@@ -19,9 +19,7 @@ const inputs = readFixture<InputsFixture>('inputs');
 
 describe('numpy helpers', () => {
   it('roundHalfEven is np.round', () => {
-    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, 2.6, 937.5, 812.5].map(roundHalfEven)).toEqual([
-      0, 2, 2, -0, -2, -2, 2, 3, 938, 812,
-    ]);
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, 2.6, 937.5, 812.5].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, -2, 2, 3, 938, 812]);
   });
 
   it('npArange matches np.arange lengths and values for float steps', () => {

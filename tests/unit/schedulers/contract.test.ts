@@ -173,7 +173,11 @@ const computed: Record<string, Frozen> = {};
 
 afterAll(() => {
   if (!UPDATE) return;
-  const sorted = Object.fromEntries(Object.keys(computed).sort().map((k) => [k, computed[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(computed)
+      .sort()
+      .map((k) => [k, computed[k]]),
+  );
   const out: SumsFile = {
     _comment:
       'Regression values of tests/unit/schedulers/contract.test.ts (sum and mean of |x| after the dummy-model loop), produced by Lantern itself, not by diffusers; regenerate with UPDATE_CONTRACT=1 npx vitest run tests/unit/schedulers/contract.test.ts. Correctness vs diffusers: reference.test.ts and diffusers-suite.test.ts.',
@@ -228,10 +232,7 @@ function expectRefused(config: Record<string, unknown>, ...mentions: (string | R
 }
 
 /** The pipeline's loop with diffusers' dummy model: seeded latents × initNoiseSigma, then scale / model / step. */
-function runLoop(
-  s: Scheduler,
-  onStep?: (i: number, x: Float32Array, xIn: Float32Array) => void,
-): Float32Array {
+function runLoop(s: Scheduler, onStep?: (i: number, x: Float32Array, xIn: Float32Array) => void): Float32Array {
   const generator = new TorchGenerator(SEED);
   const sigma = Math.fround(s.initNoiseSigma);
   let x: Float32Array = generator.randn(NUMEL).map((v) => Math.fround(v * sigma));
@@ -530,11 +531,7 @@ describe('parseSchedulerConfig', () => {
   it("refuses a feature Lantern does not port, and a class's invalid combination", () => {
     expectRefused(configFor('DDPMScheduler', { variance_type: 'learned_range' }), 'DDPMScheduler', 'variance_type', '"learned_range"');
     expectRefused(configFor('DDIMScheduler', { thresholding: true }), 'DDIMScheduler', 'thresholding');
-    expectRefused(
-      configFor('DPMSolverMultistepScheduler', { algorithm_type: 'dpmsolver' }),
-      'DPMSolverMultistepScheduler',
-      'final_sigmas_type "zero"',
-    );
+    expectRefused(configFor('DPMSolverMultistepScheduler', { algorithm_type: 'dpmsolver' }), 'DPMSolverMultistepScheduler', 'final_sigmas_type "zero"');
     expectRefused(configFor('DPMSolverMultistepScheduler', { solver_order: 4 }), 'solver_order', '4');
     expectRefused(configFor('LCMScheduler', { original_inference_steps: 2000 }), 'original_inference_steps', '2000');
     expectRefused(configFor('EulerDiscreteScheduler', { sigma_min: -1 }), 'sigma_min', '-1');

@@ -72,8 +72,7 @@ describe('DDPM (test_scheduler_ddpm.py, 1000 ancestral steps, seed 0)', () => {
   const allT = Array.from({ length: 1000 }, (_, i) => 999 - i);
   // diffusers steps a fresh scheduler without set_timesteps: prev_t = t − 1
   it('full loop', () => expectSums(loop(new DDPMScheduler(cfg), dummySampleDeter(), allT, 0), 258.9606, 0.3372));
-  it('v_prediction', () =>
-    expectSums(loop(new DDPMScheduler({ ...cfg, prediction_type: 'v_prediction' }), dummySampleDeter(), allT, 0), 202.0296, 0.2631));
+  it('v_prediction', () => expectSums(loop(new DDPMScheduler({ ...cfg, prediction_type: 'v_prediction' }), dummySampleDeter(), allT, 0), 202.0296, 0.2631));
   it('with noise (timesteps [1, 0])', () => {
     const s = new DDPMScheduler(cfg);
     const timesteps = s.timesteps.slice(998);
@@ -84,7 +83,7 @@ describe('DDPM (test_scheduler_ddpm.py, 1000 ancestral steps, seed 0)', () => {
     // more accurate of the two. The next test shows the gap is only that rounding.
     expectSums(loop(s, x, timesteps, 0), 387.9466, 0.5051, 0.03);
   });
-  it('with noise, redone with float32 scalar math as torch does it, gives diffusers\' sum to 1e-4', () => {
+  it("with noise, redone with float32 scalar math as torch does it, gives diffusers' sum to 1e-4", () => {
     const f = Math.fround;
     const ac = new DDPMScheduler(cfg).alphasCumprod;
     const noise = dummyNoiseDeter();
@@ -121,10 +120,8 @@ describe('Euler (test_scheduler_euler.py, T = 1100, 10 steps)', () => {
     return loop(s, x, s.timesteps, 0);
   };
   it('full loop, no noise', () => expectSums(full(new EulerDiscreteScheduler(cfg)), 10.0807, 0.0131));
-  it('v_prediction', () =>
-    expectSums(full(new EulerDiscreteScheduler({ ...cfg, prediction_type: 'v_prediction' })), 0.0002, 2.2676e-6));
-  it('Karras sigmas', () =>
-    expectSums(full(new EulerDiscreteScheduler({ ...cfg, use_karras_sigmas: true })), 124.52299499511719, 0.16213932633399963));
+  it('v_prediction', () => expectSums(full(new EulerDiscreteScheduler({ ...cfg, prediction_type: 'v_prediction' })), 0.0002, 2.2676e-6));
+  it('Karras sigmas', () => expectSums(full(new EulerDiscreteScheduler({ ...cfg, use_karras_sigmas: true })), 124.52299499511719, 0.16213932633399963));
   it('with noise (img2img from t_start 8)', () => {
     const s = new EulerDiscreteScheduler(cfg);
     s.setTimesteps(10);
@@ -143,8 +140,7 @@ describe('Euler ancestral (test_scheduler_euler_ancestral.py, T = 1100, 10 steps
     return loop(s, x, s.timesteps, 0);
   };
   it('full loop', () => expectSums(full(new EulerAncestralDiscreteScheduler(cfg)), 152.3192, 0.1983));
-  it('v_prediction', () =>
-    expectSums(full(new EulerAncestralDiscreteScheduler({ ...cfg, prediction_type: 'v_prediction' })), 108.4439, 0.1412));
+  it('v_prediction', () => expectSums(full(new EulerAncestralDiscreteScheduler({ ...cfg, prediction_type: 'v_prediction' })), 108.4439, 0.1412));
   it('with noise (img2img from t_start 8)', () => {
     const s = new EulerAncestralDiscreteScheduler(cfg);
     s.setTimesteps(10);

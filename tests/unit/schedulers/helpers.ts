@@ -105,11 +105,7 @@ export interface LoopRecord {
 }
 
 /** The reference sampling loop (pipelines' order of calls). */
-export function runToyLoop(
-  scheduler: Scheduler,
-  xTUnit: Float32Array,
-  noise: FakeNoise,
-): { records: LoopRecord[]; final: Float32Array } {
+export function runToyLoop(scheduler: Scheduler, xTUnit: Float32Array, noise: FakeNoise): { records: LoopRecord[]; final: Float32Array } {
   const sigma = Math.fround(scheduler.initNoiseSigma);
   let x: Float32Array = xTUnit.map((v) => Math.fround(v * sigma));
   const records: LoopRecord[] = [];
@@ -134,7 +130,10 @@ export function runToyLoop(
 
 /** `dummy_sample_deter`: arange(768).reshape(C,H,W,B)/768 permuted to (B,C,H,W) = (4,3,8,8). */
 export function dummySampleDeter(flip = false): Float32Array {
-  const B = 4, C = 3, H = 8, W = 8;
+  const B = 4,
+    C = 3,
+    H = 8,
+    W = 8;
   const n = B * C * H * W;
   const out = new Float32Array(n);
   for (let b = 0; b < B; b++)

@@ -29,17 +29,7 @@ function without(config: Record<string, unknown>, key: string): Record<string, u
 
 describe('names and labels', () => {
   it('every name has a label and (except default) a class', () => {
-    expect(SCHEDULER_NAMES).toEqual([
-      'default',
-      'ddim',
-      'ddpm',
-      'pndm',
-      'euler',
-      'euler-ancestral',
-      'dpmpp-2m',
-      'dpmpp-2m-karras',
-      'lcm',
-    ]);
+    expect(SCHEDULER_NAMES).toEqual(['default', 'ddim', 'ddpm', 'pndm', 'euler', 'euler-ancestral', 'dpmpp-2m', 'dpmpp-2m-karras', 'lcm']);
     for (const name of SCHEDULER_NAMES) {
       expect(SCHEDULER_LABELS[name]).toBeTruthy();
       if (name !== 'default') expect(SUPPORTED_SCHEDULER_CLASSES).toContain(SCHEDULER_CLASS_NAMES[name]);
@@ -180,9 +170,7 @@ describe('config validation', () => {
     expect(() => createScheduler('euler', { ...SD15, prediction_type: 'flow' as never })).toThrow(
       /EulerDiscreteScheduler does not support prediction_type "flow" \(epsilon, v_prediction, sample, original_sample\)/,
     );
-    expect(() => createScheduler('ddpm', { ...SD15, variance_type: 'learned_range' })).toThrow(
-      /DDPMScheduler does not support variance_type "learned_range"/,
-    );
+    expect(() => createScheduler('ddpm', { ...SD15, variance_type: 'learned_range' })).toThrow(/DDPMScheduler does not support variance_type "learned_range"/);
     expect(() => createScheduler('ddim', { ...SD15, thresholding: true })).toThrow(/thresholding true .* is not supported/);
     expect(() => createScheduler('euler', { ...SD15, num_train_timesteps: 10.5 })).toThrow(
       'EulerDiscreteScheduler: num_train_timesteps must be an integer >= 2, got 10.5',
@@ -205,7 +193,14 @@ describe('config validation', () => {
 });
 
 describe("'pndm' picked from another class's config", () => {
-  const ddim = { _class_name: 'DDIMScheduler', num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', steps_offset: 1 };
+  const ddim = {
+    _class_name: 'DDIMScheduler',
+    num_train_timesteps: 1000,
+    beta_start: 0.00085,
+    beta_end: 0.012,
+    beta_schedule: 'scaled_linear',
+    steps_offset: 1,
+  };
   it('is PLMS (skip_prk_steps), as its menu label says, and runs with few steps', () => {
     const s = createScheduler('pndm', ddim);
     expect(s.config.skip_prk_steps).toBe(true);

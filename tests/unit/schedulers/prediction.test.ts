@@ -56,12 +56,7 @@ describe('ᾱ-parameterised schedulers: the true ε / v / x0 gives back x0 at ev
           const a = s.alphasCumprod[t];
           const xt = s.addNoise(X0, EPS, t);
           expectClose(xt, combine(Math.sqrt(a), X0, Math.sqrt(1 - a), EPS), 1e-6, `addNoise t=${t}`);
-          const out =
-            prediction_type === 'epsilon'
-              ? EPS
-              : prediction_type === 'sample'
-                ? X0
-                : combine(Math.sqrt(a), EPS, -Math.sqrt(1 - a), X0); // v = sqrt(ᾱ)ε − sqrt(1−ᾱ)x0
+          const out = prediction_type === 'epsilon' ? EPS : prediction_type === 'sample' ? X0 : combine(Math.sqrt(a), EPS, -Math.sqrt(1 - a), X0); // v = sqrt(ᾱ)ε − sqrt(1−ᾱ)x0
           const { predOriginalSample } = s.step(out, t, xt, new CountingNoise());
           if (name === 'LCM') {
             // LCM returns denoised = c_skip·x_t + c_out·x0
@@ -98,7 +93,10 @@ describe('DDPM', () => {
   });
 
   it('draws one noise tensor per step with t > 0', () => {
-    for (const [spacing, draws] of [['leading', 20], ['linspace', 19]] as const) {
+    for (const [spacing, draws] of [
+      ['leading', 20],
+      ['linspace', 19],
+    ] as const) {
       const s = new DDPMScheduler({ ...SD15, timestep_spacing: spacing });
       s.setTimesteps(20);
       const noise = new CountingNoise();
@@ -203,8 +201,7 @@ describe('sigma schedulers', () => {
         const a = 1 / (sigma * sigma + 1); // ᾱ of this σ; x_in = sqrt(ᾱ)x0 + sqrt(1−ᾱ)ε
         const eps = x.map((v, k) => (v - X0[k]) / sigma);
         expectClose(xIn, combine(Math.sqrt(a), X0, Math.sqrt(1 - a), eps), 1e-5, 'scaled input');
-        const out =
-          prediction_type === 'epsilon' ? eps : prediction_type === 'sample' ? X0 : combine(Math.sqrt(a), eps, -Math.sqrt(1 - a), X0);
+        const out = prediction_type === 'epsilon' ? eps : prediction_type === 'sample' ? X0 : combine(Math.sqrt(a), eps, -Math.sqrt(1 - a), X0);
         const step = s.step(out, t, x);
         expectClose(step.predOriginalSample as Float32Array, X0, 1e-4, `${prediction_type} x0 at step ${i}`);
         x = step.prevSample;
@@ -259,8 +256,7 @@ describe('sigma schedulers', () => {
           const alphaT = 1 / Math.sqrt(sigma * sigma + 1);
           const sigmaT = sigma * alphaT;
           const eps = x.map((v, k) => (v - alphaT * X0[k]) / sigmaT);
-          const out =
-            prediction_type === 'epsilon' ? eps : prediction_type === 'sample' ? X0 : combine(alphaT, eps, -sigmaT, X0);
+          const out = prediction_type === 'epsilon' ? eps : prediction_type === 'sample' ? X0 : combine(alphaT, eps, -sigmaT, X0);
           const step = s.step(out, t, x, noNoise);
           expectClose(step.predOriginalSample as Float32Array, X0, 1e-4, `${prediction_type} step ${i}`);
           x = step.prevSample;
@@ -271,11 +267,7 @@ describe('sigma schedulers', () => {
   });
 
   it('setBeginIndex: addNoise and the first step use the given index (img2img)', () => {
-    for (const s of [
-      new EulerDiscreteScheduler(SD15),
-      new EulerAncestralDiscreteScheduler(SD15),
-      new DPMSolverMultistepScheduler(SD15),
-    ]) {
+    for (const s of [new EulerDiscreteScheduler(SD15), new EulerAncestralDiscreteScheduler(SD15), new DPMSolverMultistepScheduler(SD15)]) {
       s.setTimesteps(10);
       s.setBeginIndex(4);
       const t = s.timesteps[4];

@@ -9,16 +9,7 @@ import { createScheduler } from '@/lib/diffusion/schedulers';
 import { EulerAncestralDiscreteScheduler } from '@/lib/diffusion/schedulers/euler-ancestral';
 import { EulerDiscreteScheduler } from '@/lib/diffusion/schedulers/euler';
 import { DPMSolverMultistepScheduler } from '@/lib/diffusion/schedulers/dpmpp-2m';
-import {
-  FakeNoise,
-  decodeF32,
-  expectClose,
-  readFixture,
-  runToyLoop,
-  sliceStep,
-  type InputsFixture,
-  type ReferenceFixture,
-} from './helpers';
+import { FakeNoise, decodeF32, expectClose, readFixture, runToyLoop, sliceStep, type InputsFixture, type ReferenceFixture } from './helpers';
 
 const inputs = readFixture<InputsFixture>('inputs');
 const numel = inputs.numel;

@@ -123,9 +123,7 @@ describe('Euler timesteps and sigmas', () => {
 
   it('trailing for Euler and Euler a', () => {
     expect(ts(new EulerDiscreteScheduler({ ...SD15, timestep_spacing: 'trailing' }), 4)).toEqual([999, 749, 499, 249]);
-    expect(ts(new EulerAncestralDiscreteScheduler({ ...SD15, timestep_spacing: 'trailing' }), 4)).toEqual([
-      999, 749, 499, 249,
-    ]);
+    expect(ts(new EulerAncestralDiscreteScheduler({ ...SD15, timestep_spacing: 'trailing' }), 4)).toEqual([999, 749, 499, 249]);
     expect(ts(new EulerAncestralDiscreteScheduler({ ...SD15, timestep_spacing: 'leading' }), 4)).toEqual([751, 501, 251, 1]);
   });
 

@@ -84,7 +84,11 @@ describe('Canny edges', () => {
 function drawing(width: number, height: number, inkOnLight: boolean, noise = 0): RgbaImage {
   return grayImage(width, height, (x, y) => {
     const onLine =
-      (Math.abs(x - 0.25 * width) < 1.5 || Math.abs(x - 0.75 * width) < 1.5 || Math.abs(y - 0.8 * height) < 1.5) && y > 0.4 * height && y < 0.8 * height + 1.5 && x > 0.25 * width - 1.5 && x < 0.75 * width + 1.5;
+      (Math.abs(x - 0.25 * width) < 1.5 || Math.abs(x - 0.75 * width) < 1.5 || Math.abs(y - 0.8 * height) < 1.5) &&
+      y > 0.4 * height &&
+      y < 0.8 * height + 1.5 &&
+      x > 0.25 * width - 1.5 &&
+      x < 0.75 * width + 1.5;
     const roof = Math.abs(y - (0.4 * height - Math.abs(x - width / 2) * 0.6)) < 1.5 && x > 0.2 * width && x < 0.8 * width;
     const ink = onLine || roof;
     const jitter = noise * Math.sin(x * 12.9898 + y * 78.233); // deterministic "JPEG noise"

@@ -13,7 +13,10 @@ function distToSegment(px: number, py: number, ax: number, ay: number, bx: numbe
 const withSize = (size: number, s: SketchState = blank()) => run(s, { type: 'setSize', size });
 
 describe('rasterize: strokes', () => {
-  const line = draw(withSize(6), [[10, 32.5], [50, 32.5]]);
+  const line = draw(withSize(6), [
+    [10, 32.5],
+    [50, 32.5],
+  ]);
   const img = toControlImage(line, 64, 64);
 
   it('paints white along the path, black away from it, anti-aliased in between', () => {
@@ -41,7 +44,10 @@ describe('rasterize: strokes', () => {
   });
 
   it('the eraser removes ink where it passes and nowhere else', () => {
-    const erased = draw(withSize(8, run(line, { type: 'setTool', tool: 'eraser' })), [[30, 10], [30, 54]]);
+    const erased = draw(withSize(8, run(line, { type: 'setTool', tool: 'eraser' })), [
+      [30, 10],
+      [30, 54],
+    ]);
     const out = toControlImage(erased, 64, 64);
     for (let y = 29; y < 35; y++) for (let x = 27; x < 33; x++) expect(px(out, x, y)).toBe(0);
     expect(px(out, 15, 32)).toBe(255);
@@ -51,7 +57,11 @@ describe('rasterize: strokes', () => {
   });
 
   it('a tap draws a round dot of the brush size', () => {
-    const dot = run(withSize(16), { type: 'pointerDown', pointerId: 1, pointerType: 'mouse', x: 32, y: 32, pressure: 0.5 }, { type: 'pointerUp', pointerId: 1 });
+    const dot = run(
+      withSize(16),
+      { type: 'pointerDown', pointerId: 1, pointerType: 'mouse', x: 32, y: 32, pressure: 0.5 },
+      { type: 'pointerUp', pointerId: 1 },
+    );
     const out = toControlImage(dot, 64, 64);
     let sum = 0;
     for (let i = 0; i < 64 * 64; i++) sum += out.data[i * 4] / 255;
@@ -60,7 +70,10 @@ describe('rasterize: strokes', () => {
   });
 
   it('a hairline thinner than a pixel stays visible at lower intensity', () => {
-    const thin = draw(withSize(1, createSketch({ width: 256, height: 256 })), [[20, 128], [230, 128]]);
+    const thin = draw(withSize(1, createSketch({ width: 256, height: 256 })), [
+      [20, 128],
+      [230, 128],
+    ]);
     const out = toControlImage(thin, 64, 64); // 1 px at a quarter of the size: ¼ px of ink per column
     const column = Array.from({ length: 64 }, (_, y) => px(out, 32, y));
     expect(column.reduce((a, b) => a + b, 0)).toBeCloseTo(255 / 4, -1);
@@ -68,7 +81,10 @@ describe('rasterize: strokes', () => {
   });
 
   it('strokes leaving the canvas are clipped, not an error', () => {
-    const s = draw(withSize(10), [[-20, -20], [100, 100]]);
+    const s = draw(withSize(10), [
+      [-20, -20],
+      [100, 100],
+    ]);
     const out = toControlImage(s, 64, 64);
     expect(px(out, 32, 32)).toBe(255);
     expect(px(out, 0, 63)).toBe(0);
@@ -76,11 +92,19 @@ describe('rasterize: strokes', () => {
 });
 
 describe('rasterize: output size, formats and the background layer', () => {
-  const line = draw(withSize(4), [[8, 16], [56, 48]]);
+  const line = draw(withSize(4), [
+    [8, 16],
+    [56, 48],
+  ]);
 
   it('scales coordinates proportionally to the requested size', () => {
     const big = toControlImage(line, 128, 96);
-    for (const [x, y] of [[8, 16], [32, 32], [56, 48]]) expect(px(big, Math.floor(x * 2), Math.floor(y * 1.5))).toBe(255);
+    for (const [x, y] of [
+      [8, 16],
+      [32, 32],
+      [56, 48],
+    ])
+      expect(px(big, Math.floor(x * 2), Math.floor(y * 1.5))).toBe(255);
     // the same picture as resizing the sketch itself to that size
     const resized = toControlImage(run(line, { type: 'resize', width: 128, height: 96 }), 128, 96);
     let diff = 0;
@@ -113,7 +137,10 @@ describe('rasterize: output size, formats and the background layer', () => {
     const s = run(createSketch({ width: 8, height: 8 }), { type: 'importBackground', mask });
     const out = toControlImage(s, 8, 8);
     for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) expect(px(out, x, y)).toBe(mask.data[(y >> 1) * 4 + (x >> 1)]);
-    const erased = draw(run(s, { type: 'setTool', tool: 'eraser' }, { type: 'setSize', size: 64 }), [[4, 4], [4, 4.1]]);
+    const erased = draw(run(s, { type: 'setTool', tool: 'eraser' }, { type: 'setSize', size: 64 }), [
+      [4, 4],
+      [4, 4.1],
+    ]);
     expect(countAbove(toControlImage(erased, 8, 8), 0)).toBe(0);
   });
 
@@ -140,7 +167,10 @@ describe('rasterize: the stroke being drawn', () => {
 
   it('the committed-layer cache gives the same pixels as a full render', () => {
     const cache = createInkCache();
-    const base = draw(withSize(6), [[5, 50], [60, 50]]);
+    const base = draw(withSize(6), [
+      [5, 50],
+      [60, 50],
+    ]);
     let s = run(base, { type: 'pointerDown', pointerId: 1, pointerType: 'mouse', x: 5, y: 5, pressure: 0.5 });
     for (let i = 1; i <= 5; i++) {
       s = sketchReducer(s, { type: 'pointerMove', pointerId: 1, x: 5 + 10 * i, y: 5 + 8 * i, pressure: 0.5 });
@@ -152,9 +182,15 @@ describe('rasterize: the stroke being drawn', () => {
 
   it('the cache draws only new strokes after pointerUp and re-renders after undo, matching a full render', () => {
     const cache = createInkCache();
-    const one = draw(withSize(6), [[5, 50], [60, 50]]);
+    const one = draw(withSize(6), [
+      [5, 50],
+      [60, 50],
+    ]);
     const first = cache.committed(one.doc, 64, 64);
-    const two = draw(run(one, { type: 'setTool', tool: 'eraser' }), [[30, 40], [30, 60]]);
+    const two = draw(run(one, { type: 'setTool', tool: 'eraser' }), [
+      [30, 40],
+      [30, 60],
+    ]);
     const second = cache.committed(two.doc, 64, 64);
     expect(second).not.toBe(first);
     expect(second).toEqual(renderInk(two.doc, 64, 64));

@@ -45,14 +45,21 @@ describe('sketch state: tools and brush size', () => {
   });
 
   it('is plain data: structuredClone keeps it whole', () => {
-    const s = draw(blank(), [[10, 10], [40, 40]]);
+    const s = draw(blank(), [
+      [10, 10],
+      [40, 40],
+    ]);
     expect(structuredClone(s)).toEqual(s);
   });
 });
 
 describe('sketch state: pointer lifecycle', () => {
   it('down → moves → up commits one stroke of the current tool and size', () => {
-    const s = draw(run(blank(), { type: 'setSize', size: 4 }), [[10, 10], [50, 10], [50, 50]]);
+    const s = draw(run(blank(), { type: 'setSize', size: 4 }), [
+      [10, 10],
+      [50, 10],
+      [50, 50],
+    ]);
     expect(s.active).toBeNull();
     expect(s.doc.strokes).toHaveLength(1);
     const [stroke] = s.doc.strokes;
@@ -109,7 +116,12 @@ describe('sketch state: pointer lifecycle', () => {
     const drawing = s;
     s = run(s, { type: 'pointerDown', pointerId: 2, pointerType: 'touch', x: 60, y: 60, pressure: 0.5 });
     expect(s).toBe(drawing);
-    s = run(s, { type: 'pointerMove', pointerId: 2, x: 50, y: 50, pressure: 0.5 }, { type: 'pointerUp', pointerId: 2 }, { type: 'pointerCancel', pointerId: 2 });
+    s = run(
+      s,
+      { type: 'pointerMove', pointerId: 2, x: 50, y: 50, pressure: 0.5 },
+      { type: 'pointerUp', pointerId: 2 },
+      { type: 'pointerCancel', pointerId: 2 },
+    );
     expect(s).toBe(drawing);
     s = run(s, { type: 'pointerMove', pointerId: 1, x: 20, y: 5, pressure: 0.5 }, { type: 'pointerUp', pointerId: 1 });
     expect(s.doc.strokes).toHaveLength(1);
@@ -122,14 +134,20 @@ describe('sketch state: pointer lifecycle', () => {
   });
 
   it('a pen eraser end overrides the tool for its stroke only', () => {
-    let s = draw(blank(), [[5, 5], [20, 5]]);
+    let s = draw(blank(), [
+      [5, 5],
+      [20, 5],
+    ]);
     s = run(s, { type: 'pointerDown', pointerId: 3, pointerType: 'pen', tool: 'eraser', x: 5, y: 5, pressure: 0.5 }, { type: 'pointerUp', pointerId: 3 });
     expect(s.doc.strokes.map((k) => k.tool)).toEqual(['brush', 'eraser']);
     expect(s.tool).toBe('brush');
   });
 
   it('an eraser stroke on an empty sketch adds no undo step', () => {
-    const s = draw(run(blank(), { type: 'setTool', tool: 'eraser' }), [[5, 5], [20, 5]]);
+    const s = draw(run(blank(), { type: 'setTool', tool: 'eraser' }), [
+      [5, 5],
+      [20, 5],
+    ]);
     expect(s.doc.strokes).toHaveLength(0);
     expect(canUndo(s)).toBe(false);
   });
@@ -137,7 +155,14 @@ describe('sketch state: pointer lifecycle', () => {
 
 describe('sketch state: pressure', () => {
   const widths = (pointerType: string, pressure: number) =>
-    draw(run(blank(), { type: 'setSize', size: 8 }), [[5, 5], [40, 5]], { pointerType, pressure }).doc.strokes[0].points.map((p) => p.w);
+    draw(
+      run(blank(), { type: 'setSize', size: 8 }),
+      [
+        [5, 5],
+        [40, 5],
+      ],
+      { pointerType, pressure },
+    ).doc.strokes[0].points.map((p) => p.w);
 
   it('pen pressure 0.5 draws the nominal size, 1 and 0 the ends of the range', () => {
     expect(new Set(widths('pen', 0.5))).toEqual(new Set([8]));
@@ -153,7 +178,15 @@ describe('sketch state: pressure', () => {
 
   it('widths follow the pressure along the stroke and are smoothed', () => {
     const pressure = Array.from({ length: 17 }, (_, i) => i / 16);
-    const s = draw(run(blank(), { type: 'setSize', size: 8 }), [[5, 5], [35, 5], [60, 5]], { pointerType: 'pen', pressure });
+    const s = draw(
+      run(blank(), { type: 'setSize', size: 8 }),
+      [
+        [5, 5],
+        [35, 5],
+        [60, 5],
+      ],
+      { pointerType: 'pen', pressure },
+    );
     const w = s.doc.strokes[0].points.map((p) => p.w);
     for (let i = 1; i < w.length; i++) expect(w[i]).toBeGreaterThanOrEqual(w[i - 1] - 1e-9);
     expect(w[0]).toBe(2);
@@ -171,9 +204,18 @@ describe('sketch state: pressure', () => {
 });
 
 describe('sketch state: undo, redo, clear', () => {
-  const a: [number, number][] = [[5, 5], [20, 5]];
-  const b: [number, number][] = [[5, 30], [20, 30]];
-  const c: [number, number][] = [[5, 50], [20, 50]];
+  const a: [number, number][] = [
+    [5, 5],
+    [20, 5],
+  ];
+  const b: [number, number][] = [
+    [5, 30],
+    [20, 30],
+  ];
+  const c: [number, number][] = [
+    [5, 50],
+    [20, 50],
+  ];
 
   it('undo and redo step through strokes', () => {
     const two = draw(draw(blank(), a), b);
@@ -212,7 +254,15 @@ describe('sketch state: undo, redo, clear', () => {
 
   it('keeps at most historyLimit steps: 51 strokes with a bound of 50 allow 50 undos', () => {
     let s = blank(64, 64, 50);
-    for (let i = 0; i < 51; i++) s = draw(s, [[i, 1], [i, 60]], { steps: 1 });
+    for (let i = 0; i < 51; i++)
+      s = draw(
+        s,
+        [
+          [i, 1],
+          [i, 60],
+        ],
+        { steps: 1 },
+      );
     expect(s.past).toHaveLength(50);
     let undos = 0;
     while (canUndo(s)) {
@@ -234,7 +284,10 @@ describe('sketch state: undo, redo, clear', () => {
 
 describe('sketch state: resize', () => {
   it('stretches strokes proportionally; widths by the geometric mean of the factors', () => {
-    const s = draw(run(blank(64, 64), { type: 'setSize', size: 4 }), [[8, 16], [32, 16]]);
+    const s = draw(run(blank(64, 64), { type: 'setSize', size: 4 }), [
+      [8, 16],
+      [32, 16],
+    ]);
     const r = run(s, { type: 'resize', width: 128, height: 32 });
     expect([r.doc.width, r.doc.height]).toEqual([128, 32]);
     const before = s.doc.strokes[0];
@@ -248,7 +301,16 @@ describe('sketch state: resize', () => {
   });
 
   it('resizes the history too, so undo stays at the new size; it is not an undo step', () => {
-    const s = draw(draw(blank(64, 64), [[8, 8], [16, 8]]), [[8, 40], [16, 40]]);
+    const s = draw(
+      draw(blank(64, 64), [
+        [8, 8],
+        [16, 8],
+      ]),
+      [
+        [8, 40],
+        [16, 40],
+      ],
+    );
     const r = run(s, { type: 'resize', width: 32, height: 32 });
     expect(r.past).toHaveLength(2);
     const u = run(r, { type: 'undo' });
@@ -268,7 +330,10 @@ describe('sketch state: background layer and emptiness', () => {
   const mask = (fill: number) => ({ width: 64, height: 64, data: new Uint8Array(64 * 64).fill(fill) });
 
   it('importing replaces the sketch and is undoable', () => {
-    const drawn = draw(blank(), [[5, 5], [20, 5]]);
+    const drawn = draw(blank(), [
+      [5, 5],
+      [20, 5],
+    ]);
     const m = mask(255);
     const imported = run(drawn, { type: 'importBackground', mask: m });
     expect(imported.doc.background).toBe(m);
@@ -283,7 +348,10 @@ describe('sketch state: background layer and emptiness', () => {
   });
 
   it('is empty after clear and after undoing the only stroke', () => {
-    const one = draw(blank(), [[5, 5], [20, 5]]);
+    const one = draw(blank(), [
+      [5, 5],
+      [20, 5],
+    ]);
     expect(isEmpty(one)).toBe(false);
     expect(isEmpty(run(one, { type: 'clear' }))).toBe(true);
     expect(isEmpty(run(one, { type: 'undo' }))).toBe(true);
@@ -295,9 +363,26 @@ describe('sketch state: background layer and emptiness', () => {
   });
 
   it('is empty when the eraser removed every bit of ink, not when it removed part', () => {
-    const one = draw(blank(), [[10, 10], [30, 10]]);
+    const one = draw(blank(), [
+      [10, 10],
+      [30, 10],
+    ]);
     const wide = run(one, { type: 'setTool', tool: 'eraser' }, { type: 'setSize', size: 24 });
-    expect(isEmpty(draw(wide, [[4, 10], [36, 10]]))).toBe(true);
-    expect(isEmpty(draw(wide, [[30, 10], [36, 10]]))).toBe(false);
+    expect(
+      isEmpty(
+        draw(wide, [
+          [4, 10],
+          [36, 10],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      isEmpty(
+        draw(wide, [
+          [30, 10],
+          [36, 10],
+        ]),
+      ),
+    ).toBe(false);
   });
 });

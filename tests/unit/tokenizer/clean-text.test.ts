@@ -27,7 +27,7 @@ describe('cleanClipText (cheap part of ftfy.fix_text + html.unescape x2)', () =>
     ['ＡＢＣ１２３！　ｘ', 'ABC123! x'],
     ['中文提示词：一只猫', '中文提示词:一只猫'],
     ['ｶﾀｶﾅ', 'カタカナ'], // half-width katakana widened, as ftfy does
-    ['isn’t ‘a’ “b” ‟c„ ‚d‛', 'isn\'t \'a\' "b" "c" \'d\''],
+    ['isn’t ‘a’ “b” ‟c„ ‚d‛', "isn't 'a' \"b\" \"c\" 'd'"],
     ['a\u0000b\u0007c\u000Bd\u001Fe\u007Ff\uFEFFg', 'abcdefg'],
     ['tab\tform\fline\nreturn\r\n', 'tab\tform\fline\nreturn\n'],
     ['\u001b[31mred\u001b[0m', 'red'],

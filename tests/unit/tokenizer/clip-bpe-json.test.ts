@@ -4,8 +4,14 @@ import { subsetMerges, subsetVocab } from './helpers';
 
 describe('parseMergesTxt', () => {
   it('skips the #version header and blank lines, keeps rank order, accepts CRLF', () => {
-    expect(parseMergesTxt('#version: 0.2\ni n\nt h\n\n')).toEqual([['i', 'n'], ['t', 'h']]);
-    expect(parseMergesTxt('i n\r\nt h\r\n')).toEqual([['i', 'n'], ['t', 'h']]);
+    expect(parseMergesTxt('#version: 0.2\ni n\nt h\n\n')).toEqual([
+      ['i', 'n'],
+      ['t', 'h'],
+    ]);
+    expect(parseMergesTxt('i n\r\nt h\r\n')).toEqual([
+      ['i', 'n'],
+      ['t', 'h'],
+    ]);
   });
 
   it('rejects malformed lines and empty files', () => {
@@ -20,15 +26,9 @@ describe('buildClipTokenizerJson', () => {
   it('mirrors CLIPTokenizerFast: normalizer, split regex + ByteLevel, BPE with </w>, Roberta post-processor', () => {
     expect(json.normalizer).toEqual({
       type: 'Sequence',
-      normalizers: [
-        { type: 'NFC' },
-        { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' },
-        { type: 'Lowercase' },
-      ],
+      normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }, { type: 'Lowercase' }],
     });
-    expect(CLIP_SPLIT_REGEX).toBe(
-      "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
-    );
+    expect(CLIP_SPLIT_REGEX).toBe("<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+");
     expect(json.model).toMatchObject({
       type: 'BPE',
       unk_token: '<|endoftext|>',
@@ -52,8 +52,6 @@ describe('buildClipTokenizerJson', () => {
   it('validates the vocabulary', () => {
     expect(() => buildClipTokenizerJson([] as never, 'a b')).toThrow(/vocab\.json must be an object/);
     expect(() => buildClipTokenizerJson({ a: -1 }, 'a b')).toThrow('tokenizer: vocab.json id of "a" is not a non-negative integer');
-    expect(() => buildClipTokenizerJson({ '<|startoftext|>': 1 }, 'a b')).toThrow(
-      'tokenizer: eos_token "<|endoftext|>" is not in vocab.json',
-    );
+    expect(() => buildClipTokenizerJson({ '<|startoftext|>': 1 }, 'a b')).toThrow('tokenizer: eos_token "<|endoftext|>" is not in vocab.json');
   });
 });

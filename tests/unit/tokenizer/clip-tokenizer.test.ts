@@ -47,11 +47,7 @@ describe('tokenizer.json path', () => {
   const fromHubJson = ClipTokenizer.fromFiles({ tokenizerJson: hubStyleTokenizerJson, tokenizerConfig: sd1Config });
   const built = buildClipTokenizerJson(subsetVocab, subsetMerges);
   const fromBuiltJson = ClipTokenizer.fromFiles({ tokenizerJson: JSON.stringify(built), tokenizerConfig: sd1Config });
-  const texts = [
-    ...clipCases.map((c) => c.prompt),
-    'a <|endoftext|> cat <|STARTOFTEXT|>',
-    'a photo of an astronaut riding a horse on mars',
-  ];
+  const texts = [...clipCases.map((c) => c.prompt), 'a <|endoftext|> cat <|STARTOFTEXT|>', 'a photo of an astronaut riding a horse on mars'];
 
   it('a Hub-style tokenizer.json gives the same ids as vocab.json + merges.txt', () => {
     for (const t of texts) expect(fromHubJson.encode(t), t).toEqual(fromVocab.encode(t));
@@ -175,7 +171,7 @@ describe('text cleanup (deliberate choice: like openai CLIP / diffusers with ftf
     ['<b> &amp;amp;amp; </b>', '<b> &amp; </b>', true],
     ['caf&eacute; &#233; &#xE9; &eacute', 'café é é é', true],
     ['&lt;lora:style&gt; &copy 2024 &hellip;', '<lora:style> © 2024 …', true],
-    ['isn’t it “great” ‘ok’', 'isn\'t it "great" \'ok\'', true],
+    ['isn’t it “great” ‘ok’', "isn't it \"great\" 'ok'", true],
     ['ＡＢＣ　ｄｅｆ！', 'abc def!', true],
     ['ﬂower ﬃx', 'flower ffix', true],
     ['sun\u0007set zero\uFEFFwidth tab\u000Bbed', 'sunset zerowidth tabbed', true],
@@ -193,38 +189,26 @@ describe('text cleanup (deliberate choice: like openai CLIP / diffusers with ftf
 
 describe('errors', () => {
   it('says which files are missing', () => {
-    expect(() => ClipTokenizer.fromFiles({})).toThrow(
-      'tokenizer: neither tokenizer.json nor vocab.json + merges.txt given',
-    );
-    expect(() => ClipTokenizer.fromFiles({ vocabJson: subsetVocab })).toThrow(
-      'tokenizer: vocab.json given without merges.txt',
-    );
-    expect(() => ClipTokenizer.fromFiles({ mergesTxt: subsetMerges })).toThrow(
-      'tokenizer: merges.txt given without vocab.json',
-    );
+    expect(() => ClipTokenizer.fromFiles({})).toThrow('tokenizer: neither tokenizer.json nor vocab.json + merges.txt given');
+    expect(() => ClipTokenizer.fromFiles({ vocabJson: subsetVocab })).toThrow('tokenizer: vocab.json given without merges.txt');
+    expect(() => ClipTokenizer.fromFiles({ mergesTxt: subsetMerges })).toThrow('tokenizer: merges.txt given without vocab.json');
   });
 
   it('rejects malformed files precisely', () => {
     expect(() => ClipTokenizer.fromFiles({ tokenizerJson: '{nope' })).toThrow(/tokenizer\.json is not valid JSON/);
-    expect(() => ClipTokenizer.fromFiles({ tokenizerJson: { added_tokens: [] } })).toThrow(
-      'tokenizer: tokenizer.json has no "model"',
-    );
+    expect(() => ClipTokenizer.fromFiles({ tokenizerJson: { added_tokens: [] } })).toThrow('tokenizer: tokenizer.json has no "model"');
     expect(() => ClipTokenizer.fromFiles({ tokenizerJson: [1, 2] })).toThrow(/must be a JSON object/);
     expect(() => ClipTokenizer.fromFiles({ vocabJson: subsetVocab, mergesTxt: '#version: 0.2\ni n\nbad\n' })).toThrow(
       'tokenizer: merges.txt line 3 is not "left right": "bad"',
     );
-    expect(() =>
-      ClipTokenizer.fromFiles({ vocabJson: { a: 0 }, mergesTxt: 'a a' }),
-    ).toThrow('tokenizer: bos_token "<|startoftext|>" is not in vocab.json');
-    expect(() =>
-      ClipTokenizer.fromFiles(vocabFiles({ tokenizerConfig: { pad_token: '<pad>' } })),
-    ).toThrow('tokenizer: pad_token "<pad>" is not in the vocabulary');
-    expect(() =>
-      ClipTokenizer.fromFiles(vocabFiles({ tokenizerConfig: { pad_token: 42 } })),
-    ).toThrow('tokenizer: tokenizer_config.json pad_token is neither a string nor an object with "content"');
-    expect(() =>
-      ClipTokenizer.fromFiles(vocabFiles(), { textCleanup: 'ftfy' as never }),
-    ).toThrow(/textCleanup must be 'clip' or 'none'/);
+    expect(() => ClipTokenizer.fromFiles({ vocabJson: { a: 0 }, mergesTxt: 'a a' })).toThrow('tokenizer: bos_token "<|startoftext|>" is not in vocab.json');
+    expect(() => ClipTokenizer.fromFiles(vocabFiles({ tokenizerConfig: { pad_token: '<pad>' } }))).toThrow(
+      'tokenizer: pad_token "<pad>" is not in the vocabulary',
+    );
+    expect(() => ClipTokenizer.fromFiles(vocabFiles({ tokenizerConfig: { pad_token: 42 } }))).toThrow(
+      'tokenizer: tokenizer_config.json pad_token is neither a string nor an object with "content"',
+    );
+    expect(() => ClipTokenizer.fromFiles(vocabFiles(), { textCleanup: 'ftfy' as never })).toThrow(/textCleanup must be 'clip' or 'none'/);
   });
 
   it('rejects a non-string prompt', () => {

@@ -36,8 +36,7 @@ function setup(overrides: Partial<HandlerDeps> = {}, onEvent?: (e: WorkerEvent) 
   return { handler, events, factory };
 }
 
-const of = <T extends WorkerEvent['type']>(events: WorkerEvent[], type: T) =>
-  events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
+const of = <T extends WorkerEvent['type']>(events: WorkerEvent[], type: T) => events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
 
 describe('worker handler', () => {
   it('loads a model folder and reports the backend and recommended settings', async () => {
