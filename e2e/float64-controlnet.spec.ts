@@ -7,18 +7,6 @@ test('a ControlNet with a float64 conditioning_scale loads and follows the sketc
   await studio.openOnWebGpu('/models/fixtures/tiny-sd-controlnet/');
   await expect(page.getByTestId('model-warning')).toHaveCount(0);
   await studio.configure({ prompt: 'a red circle', steps: 2, seed: 5 });
-  await studio.generate();
-  await studio.waitForResult();
-  const plain = await studio.pixels();
-  await studio.drawStroke([
-    [0.2, 0.5],
-    [0.5, 0.2],
-    [0.8, 0.5],
-    [0.5, 0.8],
-    [0.2, 0.5],
-  ]);
-  await studio.resetMessage();
-  await studio.generate();
-  await studio.waitForResult();
-  expect(await studio.pixels()).not.toEqual(plain);
+  const { plain, sketched } = await studio.plainThenSketched();
+  expect(sketched).not.toEqual(plain);
 });

@@ -84,19 +84,7 @@ test.describe('public layouts', () => {
     await page.getByTestId('scheduler').selectOption('ddim');
     await page.getByTestId('width').selectOption('64');
     await page.getByTestId('height').selectOption('64');
-    await studio.generate();
-    await studio.waitForResult();
-    const plain = await studio.pixels();
-    await studio.drawStroke([
-      [0.2, 0.5],
-      [0.5, 0.2],
-      [0.8, 0.5],
-      [0.5, 0.8],
-      [0.2, 0.5],
-    ]);
-    await studio.resetMessage();
-    await studio.generate();
-    await studio.waitForResult();
-    expect(await studio.pixels()).not.toEqual(plain);
+    const { plain, sketched } = await studio.plainThenSketched();
+    expect(sketched).not.toEqual(plain);
   });
 });

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { CONTROLNET_MODEL, StudioPage } from './studio-page';
+import { CONTROLNET_MODEL, LOOP, StudioPage } from './studio-page';
 
 /** White (ink) pixels of the ControlNet preview, as fractions of its size. */
 function inkAt(img: { width: number; height: number; data: number[] }, fx: number, fy: number, radius = 2): boolean {
@@ -20,13 +20,7 @@ test.describe('sketch to image', () => {
     await studio.waitForResult();
     const plain = await studio.pixels();
 
-    await studio.drawStroke([
-      [0.2, 0.5],
-      [0.5, 0.2],
-      [0.8, 0.5],
-      [0.5, 0.8],
-      [0.2, 0.5],
-    ]);
+    await studio.drawStroke(LOOP);
     const control = await studio.canvasPixels('control-preview');
     expect([control.width, control.height]).toEqual([64, 64]);
     expect(inkAt(control, 0.5, 0.2)).toBe(true); // ink where the stroke went

@@ -89,6 +89,21 @@ export class StudioPage {
     await this.page.mouse.up();
   }
 
+  /** Generates and returns the result's pixels (clearing the last status first, so it waits for this run). */
+  async generateAndRead(): Promise<number[]> {
+    await this.resetMessage();
+    await this.generate();
+    await this.waitForResult();
+    return this.pixels();
+  }
+
+  /** The result without a sketch, then with a loop drawn around the centre. */
+  async plainThenSketched(): Promise<{ plain: number[]; sketched: number[] }> {
+    const plain = await this.generateAndRead();
+    await this.drawStroke(LOOP);
+    return { plain, sketched: await this.generateAndRead() };
+  }
+
   /** RGBA pixels of a canvas by test id. */
   async canvasPixels(testId: string): Promise<{ width: number; height: number; data: number[] }> {
     return this.page.getByTestId(testId).evaluate((c: HTMLCanvasElement) => {
@@ -112,6 +127,15 @@ export class StudioPage {
     });
   }
 }
+
+/** A closed stroke around the canvas centre, as fractions of its size. */
+export const LOOP: Array<[number, number]> = [
+  [0.2, 0.5],
+  [0.5, 0.2],
+  [0.8, 0.5],
+  [0.5, 0.8],
+  [0.2, 0.5],
+];
 
 /** Per-channel standard deviation averaged over RGB: 0 for a flat image. */
 export function pixelSpread(rgba: number[]): number {
