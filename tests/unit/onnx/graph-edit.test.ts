@@ -33,7 +33,26 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const PY_DTYPE: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64' };
 const fromPython = (v: PyValue): GraphValue => ({ name: v.name, dtype: PY_DTYPE[v.elemType] as GraphValue['dtype'], shape: v.shape });
 const fromOrt = (m: ortNode.InferenceSession.ValueMetadata): GraphValue =>
-  m.isTensor ? { name: m.name, dtype: m.type as GraphValue['dtype'], shape: m.shape } : { name: m.name, dtype: 'other', shape: [] };
+  m.isTensor ? { name: m.name, dtype: m.type as GraphValue['dtype'], shape: [...m.shape] } : { name: m.name, dtype: 'other', shape: [] };
+/**
+ * The summary against onnxruntime's metadata. onnxruntime reports shapes after its own
+ * shape inference, so a dim the file declares symbolic may come back as a number there
+ * (the text encoder's "LayerNormalizationlast_hidden_state_dim_1" is 77 to onnxruntime);
+ * that is the one difference allowed, and how often it occurs is returned.
+ */
+function expectSameAsOrt(ours: GraphValue[], ort: readonly ortNode.InferenceSession.ValueMetadata[]): number {
+  const theirs = ort.map(fromOrt);
+  expect(ours.map((v) => [v.name, v.dtype, v.shape.length])).toEqual(theirs.map((v) => [v.name, v.dtype, v.shape.length]));
+  let inferred = 0;
+  ours.forEach((v, i) =>
+    v.shape.forEach((d, k) => {
+      const t = theirs[i].shape[k];
+      if (typeof d === 'string' && typeof t === 'number') inferred++;
+      else expect([v.name, k, d]).toEqual([v.name, k, t]);
+    }),
+  );
+  return inferred;
+}
 
 const REAL = ['tiny-sd/text_encoder', 'tiny-sd/unet', 'tiny-sd/vae_decoder', 'tiny-sd/vae_encoder', 'tiny-sd-controlnet/controlnet', 'tiny-sd-controlnet/unet'];
 const SMALL = ['ext-one', 'ext-two', 'two-casts', 'double-mul', 'double-cast-half', 'double-if'];
@@ -104,8 +123,8 @@ describe('readGraphSummary', () => {
       initializers: e.initializers,
     });
     const session = await ortNode.InferenceSession.create(bytes);
-    expect(s.inputs).toEqual(session.inputMetadata.map(fromOrt));
-    expect(s.outputs).toEqual(session.outputMetadata.map(fromOrt));
+    expect(expectSameAsOrt(s.inputs, session.inputMetadata)).toBe(0);
+    expect(expectSameAsOrt(s.outputs, session.outputMetadata)).toBe(name === 'tiny-sd/text_encoder' ? 1 : 0);
     await session.release();
   });
 
@@ -147,9 +166,24 @@ describe('readGraphSummary', () => {
       const base = read(CN_PATH);
       const raw = new Uint8Array(50 << 20).fill(0xff); // if the walker parsed these bytes as fields it would throw
       const W = protobuf.Writer;
-      const tensor = W.create().uint32((1 << 3) | 0).int64(raw.length / 4).uint32((2 << 3) | 0).int32(1).uint32((8 << 3) | 2).string('big_weight').uint32((9 << 3) | 2).bytes(raw).finish();
-      const graph = W.create().uint32((5 << 3) | 2).bytes(tensor).finish();
-      const model = W.create().uint32((7 << 3) | 2).bytes(graph).finish();
+      const tensor = W.create()
+        .uint32((1 << 3) | 0)
+        .int64(raw.length / 4)
+        .uint32((2 << 3) | 0)
+        .int32(1)
+        .uint32((8 << 3) | 2)
+        .string('big_weight')
+        .uint32((9 << 3) | 2)
+        .bytes(raw)
+        .finish();
+      const graph = W.create()
+        .uint32((5 << 3) | 2)
+        .bytes(tensor)
+        .finish();
+      const model = W.create()
+        .uint32((7 << 3) | 2)
+        .bytes(graph)
+        .finish();
       const big = new Uint8Array(base.length + model.length);
       big.set(base);
       big.set(model, base.length);
@@ -189,16 +223,45 @@ describe('readGraphSummary', () => {
     });
   });
 
-  const garbage: Array<[string, Uint8Array]> = [
-    ['empty bytes', new Uint8Array(0)],
-    ['text', new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 736\n')],
-    ['a field that runs past the end', new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2])],
-    ['a ControlNet cut short', read(CN_PATH).subarray(0, 50_000)],
-    ['a PNG', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52])],
+  const garbage: Array<[string, Uint8Array, RegExp]> = [
+    ['empty bytes', new Uint8Array(0), /^has no graph \(not an ONNX model\?\)$/],
+    [
+      'a git-lfs pointer',
+      new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 736\n'),
+      /^not a valid ONNX protobuf \(invalid wire type 6/,
+    ],
+    [
+      'a field that runs past the end',
+      new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]),
+      /^not a valid ONNX protobuf \(field 1 at byte 0 runs past the end/,
+    ],
+    [
+      'a ControlNet cut short',
+      read(CN_PATH).subarray(0, 50_000),
+      /^not a valid ONNX protobuf \(field 7 at byte \d+ runs past the end of its message \(byte \d+ of 50000\)\)$/,
+    ],
+    [
+      'a PNG',
+      new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]),
+      /^not a valid ONNX protobuf \(field number 0/,
+    ],
+    // ir_version 8, then a 4-byte graph whose node claims 5 bytes.
+    [
+      'a graph whose node runs past the graph',
+      new Uint8Array([0x08, 8, 0x3a, 4, 0x0a, 0x05, 0xff, 0xff]),
+      /^not a valid ONNX protobuf \(field 1 at byte 4 runs past the end of its message \(byte 11 of 8\)\)$/,
+    ],
   ];
-  it.each(garbage)('names the file when the bytes are not ONNX: %s', (_, bytes) => {
-    expectFolderError(() => readGraphSummary(bytes, 'unet/model.onnx'), 'malformed-file', 'unet/model.onnx', /^unet\/model\.onnx: (not a valid ONNX protobuf \(.+\)|has no graph \(not an ONNX model\?\))$/);
-    expectFolderError(() => rewriteInputToFloat32(bytes, 'conditioning_scale', CN_LABEL), 'malformed-file', CN_LABEL, /^controlnet\/model\.onnx: /);
+  it.each(garbage)('names the file when the bytes are not ONNX: %s', (_, bytes, why) => {
+    for (const [label, fn] of [
+      ['unet/model.onnx', () => readGraphSummary(bytes, 'unet/model.onnx')],
+      [CN_LABEL, () => rewriteInputToFloat32(bytes, 'conditioning_scale', CN_LABEL)],
+    ] as const) {
+      const err = caught(fn);
+      expect([err.problem, err.file]).toEqual(['malformed-file', label]);
+      expect(err.message.startsWith(`${label}: `)).toBe(true);
+      expect(err.message.slice(label.length + 2)).toMatch(why);
+    }
   });
 });
 
@@ -212,9 +275,21 @@ describe('rewriteInputToFloat32 (TensorStack conditioning_scale for onnxruntime-
     for (const i of readGraphSummary(original, 'c').inputs) {
       const d = i.shape.map((x) => (typeof x === 'number' ? x : dim[x]));
       const n = d.reduce((a, b) => a * b, 1);
-      if (i.name === 'conditioning_scale') f[i.name] = scaleType === 'float64' ? new ort.Tensor('float64', Float64Array.from([scale]), d) : new ort.Tensor('float32', Float32Array.from([scale]), d);
-      else if (i.dtype === 'int64') f[i.name] = new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => 500n), d);
-      else f[i.name] = new ort.Tensor('float32', Float32Array.from({ length: n }, (_, k) => Math.sin(k * 0.37)), d);
+      if (i.name === 'conditioning_scale')
+        f[i.name] =
+          scaleType === 'float64' ? new ort.Tensor('float64', Float64Array.from([scale]), d) : new ort.Tensor('float32', Float32Array.from([scale]), d);
+      else if (i.dtype === 'int64')
+        f[i.name] = new ort.Tensor(
+          'int64',
+          BigInt64Array.from({ length: n }, () => 500n),
+          d,
+        );
+      else
+        f[i.name] = new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: n }, (_, k) => Math.sin(k * 0.37)),
+          d,
+        );
     }
     return f as Record<string, ortNode.Tensor>;
   };
@@ -290,13 +365,17 @@ describe('rewriteInputToFloat32 (TensorStack conditioning_scale for onnxruntime-
     const ortWeb = await import('onnxruntime-web/webgpu');
     ortWeb.env.wasm.numThreads = 1;
     const options = { executionProviders: ['wasm'] };
-    await expect(ortWeb.InferenceSession.create(original, options)).rejects.toThrow(/Could not find an implementation for Cast\(13\) node with name '\/Cast_1'/);
+    await expect(ortWeb.InferenceSession.create(original, options)).rejects.toThrow(
+      /Could not find an implementation for Cast\(13\) node with name '\/Cast_1'/,
+    );
     const web = await ortWeb.InferenceSession.create(rewritten, options);
     const node = await ortNode.InferenceSession.create(original);
     for (const scale of [0, 0.5, 1.7]) {
       const rw = await web.run(feeds(ortWeb as unknown as typeof ortNode, 'float32', scale));
       const rn = await node.run(feeds(ortNode, 'float64', scale));
-      expect(worstDiff(rn, rw as unknown as ortNode.InferenceSession.ReturnType, node.outputNames)).toBeLessThan(1e-5);
+      // Different kernels (wasm vs MLAS) round differently: a few float32 ulps of the output range.
+      const range = Math.max(1, ...node.outputNames.flatMap((n) => Array.from(rn[n].data as Float32Array, Math.abs)));
+      expect(worstDiff(rn, rw as unknown as ortNode.InferenceSession.ReturnType, node.outputNames)).toBeLessThanOrEqual(1e-5 * range);
     }
     await web.release();
     await node.release();
@@ -304,12 +383,42 @@ describe('rewriteInputToFloat32 (TensorStack conditioning_scale for onnxruntime-
 
   it('refuses what it cannot rewrite, naming the file', () => {
     const L = CN_LABEL;
-    expectFolderError(() => rewriteInputToFloat32(original, 'nope', L), 'unsupported-model', L, 'controlnet/model.onnx: has no input "nope" to rewrite to float32');
-    expectFolderError(() => rewriteInputToFloat32(original, 'sample', L), 'unsupported-model', L, 'controlnet/model.onnx: input "sample" is float32, not float64: cannot rewrite it to float32');
-    expectFolderError(() => rewriteInputToFloat32(rewritten, 'conditioning_scale', L), 'unsupported-model', L, /input "conditioning_scale" is float32, not float64/);
+    expectFolderError(
+      () => rewriteInputToFloat32(original, 'nope', L),
+      'unsupported-model',
+      L,
+      'controlnet/model.onnx: has no input "nope" to rewrite to float32',
+    );
+    expectFolderError(
+      () => rewriteInputToFloat32(original, 'sample', L),
+      'unsupported-model',
+      L,
+      'controlnet/model.onnx: input "sample" is float32, not float64: cannot rewrite it to float32',
+    );
+    expectFolderError(
+      () => rewriteInputToFloat32(rewritten, 'conditioning_scale', L),
+      'unsupported-model',
+      L,
+      /input "conditioning_scale" is float32, not float64/,
+    );
     const small = (name: string) => read(`${FIX}/${name}/model.onnx`);
-    expectFolderError(() => rewriteInputToFloat32(small('double-mul'), 'scale', L), 'unsupported-model', L, 'controlnet/model.onnx: input "scale" feeds Mul "scale_mul", not a Cast to float: cannot rewrite it to float32');
-    expectFolderError(() => rewriteInputToFloat32(small('double-cast-half'), 'scale', L), 'unsupported-model', L, 'controlnet/model.onnx: input "scale" feeds Cast (to float16) "scale_to_half", not a Cast to float: cannot rewrite it to float32');
-    expectFolderError(() => rewriteInputToFloat32(small('double-if'), 'scale', L), 'unsupported-model', L, 'controlnet/model.onnx: input "scale" is read inside a subgraph of If "pick" (by Identity "then_read"): cannot rewrite it to float32');
+    expectFolderError(
+      () => rewriteInputToFloat32(small('double-mul'), 'scale', L),
+      'unsupported-model',
+      L,
+      'controlnet/model.onnx: input "scale" feeds Mul "scale_mul", not a Cast to float: cannot rewrite it to float32',
+    );
+    expectFolderError(
+      () => rewriteInputToFloat32(small('double-cast-half'), 'scale', L),
+      'unsupported-model',
+      L,
+      'controlnet/model.onnx: input "scale" feeds Cast (to float16) "scale_to_half", not a Cast to float: cannot rewrite it to float32',
+    );
+    expectFolderError(
+      () => rewriteInputToFloat32(small('double-if'), 'scale', L),
+      'unsupported-model',
+      L,
+      'controlnet/model.onnx: input "scale" is read inside a subgraph of If "pick" (by Identity "else_read"): cannot rewrite it to float32',
+    );
   });
 });
