@@ -8,6 +8,7 @@
  *   onnx-web:    controlnet outputs `down_block_{i}` + `mid_block_res_sample`,
  *                unet inputs `down_block_additional_residual_{i}` + `mid_block_additional_residual`
  */
+import { ModelFolderError } from '../errors';
 import { hasInput, inputInfo, type Feed, type ModelSession } from '../onnx/types';
 import { tensor, type Tensor } from '../tensor/tensor';
 import { scalarFeed } from './feeds';
@@ -69,7 +70,11 @@ function staticDim(d: number | string | undefined): number | null {
 export function mapResiduals(controlnet: ModelSession, unet: ModelSession): ResidualMap {
   const unetIn = unetResidualInputs(unet);
   if (!unetIn.mid || unetIn.down.length === 0) {
-    throw new Error(`unet/model.onnx: takes no ControlNet residuals (inputs: ${unet.inputs.map((i) => i.name).join(', ')})`);
+    throw new ModelFolderError(
+      'unsupported-model',
+      unet.label,
+      `${unet.label}: takes no ControlNet residuals (inputs: ${unet.inputs.map((i) => i.name).join(', ')})`,
+    );
   }
   const unetNames = [...unetIn.down, unetIn.mid];
   const outs = controlnet.outputs.map((o) => o.name);
@@ -77,14 +82,20 @@ export function mapResiduals(controlnet: ModelSession, unet: ModelSession): Resi
   const ctlMid = outs.find((n) => CONTROL_MID.test(n));
   if (ctlDown.length > 0 || ctlMid) {
     if (ctlDown.length !== unetIn.down.length || !ctlMid) {
-      throw new Error(
+      throw new ModelFolderError(
+        'unsupported-model',
+        controlnet.label,
         `${controlnet.label}: outputs ${ctlDown.length} down residuals${ctlMid ? '' : ' and no mid residual'}, ${unet.label} takes ${unetIn.down.length} + mid`,
       );
     }
     return { pairs: unetNames.map((u, i): [string, string] => [u, i < ctlDown.length ? ctlDown[i] : ctlMid]) };
   }
   if (outs.length !== unetNames.length) {
-    throw new Error(`${controlnet.label}: has ${outs.length} outputs (${outs.join(', ')}) but ${unet.label} takes ${unetNames.length} residuals`);
+    throw new ModelFolderError(
+      'unsupported-model',
+      controlnet.label,
+      `${controlnet.label}: has ${outs.length} outputs (${outs.join(', ')}) but ${unet.label} takes ${unetNames.length} residuals`,
+    );
   }
   const pairs = unetNames.map((u, i): [string, string] => [u, outs[i]]);
   for (const [u, c] of pairs) {
@@ -92,7 +103,9 @@ export function mapResiduals(controlnet: ModelSession, unet: ModelSession): Resi
     const cs = controlnet.outputs.find((o) => o.name === c)!.shape;
     const clash = us.length === cs.length ? us.findIndex((d, k) => staticDim(d) !== null && staticDim(cs[k]) !== null && d !== cs[k]) : 0;
     if (clash !== -1) {
-      throw new Error(
+      throw new ModelFolderError(
+        'unsupported-model',
+        controlnet.label,
         `${controlnet.label}: output "${c}" [${cs.join(', ')}] does not fit ${unet.label} input "${u}" [${us.join(', ')}] (outputs are paired by order)`,
       );
     }
@@ -204,7 +217,7 @@ export class ControlNetRunner {
     const shapes = new Map<string, number[]>();
     for (const [unetName, ctlName] of this.map.pairs) {
       const t = out[ctlName];
-      if (!t) throw new Error(`controlnet/model.onnx: produced no "${ctlName}"`);
+      if (!t) throw new ModelFolderError('unsupported-model', this.controlnet.label, `${this.controlnet.label}: produced no "${ctlName}"`);
       feeds[unetName] = { kind: 'float', tensor: t };
       shapes.set(unetName, [...t.dims]);
     }

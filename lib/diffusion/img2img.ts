@@ -3,6 +3,7 @@
  * (sampling the posterior with the run's generator when the encoder gives mean ‖ logvar),
  * scale it, then noise it to the first timestep that `strength` keeps.
  */
+import { ModelFolderError } from '../errors';
 import type { ModelSession } from '../onnx/types';
 import type { NoiseSource } from '../random/noise-source';
 import { tensor, type Tensor } from '../tensor/tensor';
@@ -33,7 +34,7 @@ export async function encodeImage(vaeEncoder: ModelSession, image: Tensor, noise
     const [b, c2, h, w] = p.dims;
     const c = c2 / 2;
     const half = b * c * h * w;
-    if (b !== 1) throw new Error(`vae_encoder/model.onnx: expected batch 1, got ${b}`);
+    if (b !== 1) throw new ModelFolderError('unsupported-model', vaeEncoder.label, `${vaeEncoder.label}: expected batch 1, got ${b}`);
     mean = p.data.slice(0, half);
     const logvar = p.data.subarray(half, 2 * half);
     const eps = noise.randn(half);
@@ -44,7 +45,7 @@ export async function encodeImage(vaeEncoder: ModelSession, image: Tensor, noise
     dims = [b, c, h, w];
   } else {
     const latent = out.latent_sample ?? Object.values(out)[0];
-    if (!latent) throw new Error('vae_encoder/model.onnx: produced neither latent_sample nor latent_parameters');
+    if (!latent) throw new ModelFolderError('unsupported-model', vaeEncoder.label, `${vaeEncoder.label}: produced neither latent_sample nor latent_parameters`);
     mean = Float32Array.from(latent.data);
     dims = [...latent.dims];
   }

@@ -2,7 +2,7 @@
  * txt2img / img2img / ControlNet, step by step as diffusers' StableDiffusion pipelines do it.
  * Pure engine code: sessions arrive through lib/onnx's types, noise through a seeded generator.
  */
-import { CancelledError } from '../errors';
+import { CancelledError, InvalidParamsError, ModelFolderError } from '../errors';
 import { TorchGenerator } from '../random/torch-generator';
 import { hasInput, type Feed } from '../onnx/types';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
@@ -70,7 +70,7 @@ async function encodePrompt(models: PipelineModels, text: string): Promise<Tenso
   const { ids } = models.tokenizer.encode(text);
   const out = await models.textEncoder.run({ input_ids: { kind: 'int', dims: [1, ids.length], values: ids } });
   const hidden = out.last_hidden_state ?? Object.values(out)[0];
-  if (!hidden) throw new Error('text_encoder/model.onnx: produced no last_hidden_state');
+  if (!hidden) throw new ModelFolderError('unsupported-model', models.textEncoder.label, `${models.textEncoder.label}: produced no last_hidden_state`);
   return hidden;
 }
 
@@ -96,7 +96,7 @@ async function runUnet(models: PipelineModels, sample: Tensor, t: number, embedd
       ...x,
     });
     const eps = out.out_sample ?? Object.values(out)[0];
-    if (!eps) throw new Error('unet/model.onnx: produced no out_sample');
+    if (!eps) throw new ModelFolderError('unsupported-model', unet.label, `${unet.label}: produced no out_sample`);
     return eps;
   };
   const batch = sample.dims[0];
@@ -127,12 +127,15 @@ function controlRunner(
   zeros: boolean,
 ): ControlNetRunner | null {
   if (control) {
-    if (!models.controlnet) throw new Error('this model folder has no controlnet/ graph: remove the control image or pick a ControlNet model');
+    if (!models.controlnet)
+      throw new InvalidParamsError('this model folder has no controlnet/ graph: remove the control image or pick a ControlNet model', 'control');
     return new ControlNetRunner(models.controlnet, models.unet, imageToTensor(control, width, height, 'unit'));
   }
   if (!zeros) return null;
   if (!models.controlnet) {
-    throw new Error(
+    throw new ModelFolderError(
+      'unsupported-model',
+      models.unet.label,
       `${models.unet.label}: takes ControlNet residuals of sizes Lantern cannot infer (symbolic dims; unet/config.json gives no layers_per_block / block_out_channels) and the folder has no controlnet/`,
     );
   }
@@ -165,7 +168,12 @@ function constantUnetFeeds(
     const dim = declaredDim(models.unet, 'timestep_cond', 1, -1);
     const configured = models.folder.partConfigs.unet?.time_cond_proj_dim;
     const embeddingDim = dim > 0 ? dim : typeof configured === 'number' ? configured : -1;
-    if (embeddingDim <= 0) throw new Error(`${models.unet.label}: timestep_cond has no static width and unet/config.json gives no time_cond_proj_dim`);
+    if (embeddingDim <= 0)
+      throw new ModelFolderError(
+        'unsupported-model',
+        models.unet.label,
+        `${models.unet.label}: timestep_cond has no static width and unet/config.json gives no time_cond_proj_dim`,
+      );
     const one = guidanceScaleEmbedding(params.guidanceScale - 1, embeddingDim);
     feeds.timestep_cond = { kind: 'float', tensor: repeatBatch(tensor([1, embeddingDim], one), latentDims[0]) };
   }
@@ -195,7 +203,7 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
   checkInputs(params, vaeScale);
   // LCM's U-Net is distilled to follow guidance alone: no unconditional pass (diffusers' LCM pipeline).
   const doCfg = models.family.family.classifierFreeGuidance && params.guidanceScale > 1;
-  if (images.init && !models.vaeEncoder) throw new Error('this model folder has no vae_encoder/model.onnx: img2img needs one');
+  if (images.init && !models.vaeEncoder) throw new InvalidParamsError('this model folder has no vae_encoder/ graph: img2img needs one', 'init');
 
   // 2–3. Tokenize and encode the prompt (and the negative prompt for CFG)
   const cond = await encodePrompt(models, params.prompt);
@@ -278,7 +286,7 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
   );
   const decoded = await models.vaeDecoder.run({ latent_sample: { kind: 'float', tensor: scaledLatents } });
   const sample = decoded.sample ?? Object.values(decoded)[0];
-  if (!sample) throw new Error('vae_decoder/model.onnx: produced no sample');
+  if (!sample) throw new ModelFolderError('unsupported-model', models.vaeDecoder.label, `${models.vaeDecoder.label}: produced no sample`);
   const image = vaeOutputToImage(sample);
   const vaeMs = now() - vaeStart;
 
