@@ -8,6 +8,8 @@ export interface FileLocation {
   localPath?: string;
   /** An absolute URL (browser: onnxruntime-web fetches external data itself). */
   url?: string;
+  /** A file already on this device (browser: an OPFS or picked `File`); slicing a Blob copies nothing. */
+  blob?: Blob;
 }
 
 /**

@@ -56,6 +56,8 @@ async function resolveExternal(source: FileSource, label: string, summary: Graph
     if (by === 'local-path' && where?.localPath) {
       externalData.push({ path: location, localPath: where.localPath });
       byLocalPath = true;
+    } else if (by === 'url' && where?.blob) {
+      externalData.push({ path: location, blob: where.blob });
     } else if (by === 'url' && where?.url) {
       externalData.push({ path: location, url: where.url });
     } else {

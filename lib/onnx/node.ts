@@ -6,7 +6,7 @@ import { wrapSession } from './wrap-session';
 
 function bytesOf(label: string, e: ExternalData): Uint8Array {
   if ('data' in e) return e.data;
-  throw new Error(`${label}: onnxruntime-node cannot fetch external data "${e.path}" from a URL; the loader must pass its bytes`);
+  throw new Error(`${label}: onnxruntime-node cannot read external data "${e.path}" from a URL or Blob; the loader must pass its bytes or a path`);
 }
 
 export function createNodeSessionFactory(opts: { intraOpNumThreads?: number } = {}): SessionFactory {

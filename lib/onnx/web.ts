@@ -71,7 +71,7 @@ export function createWebSessionFactory(backend: BackendChoice['backend']): Sess
           ...(externalData.length > 0 && {
             externalData: externalData.map((e) => {
               if ('localPath' in e) throw new Error(`external data "${e.path}" given as a local path; the browser needs a URL or bytes`);
-              return { path: e.path, data: 'url' in e ? e.url : e.data };
+              return { path: e.path, data: 'url' in e ? e.url : 'blob' in e ? e.blob : e.data };
             }),
           }),
         });
