@@ -44,11 +44,13 @@ function limitLine([flag, param, fallback]: (typeof NUMERIC_FLAGS)[number]): str
   return `  --${flag.padEnd(17)} ${kind} ${rangeText(param)}${fallback === 'required' ? ', required' : `; default ${fallback}`}`;
 }
 
-export const USAGE = `usage: npm run generate -- --model <folder|url> --prompt "…" [--negative "…"] --seed N [--steps N]
+export const USAGE = `usage: npm run generate -- --model <folder|url|owner/repo[@revision][:subfolder]> --prompt "…" [--negative "…"] --seed N [--steps N]
        [--guidance G] [--guidance-rescale φ] [--scheduler ${SCHEDULER_NAMES.join('|')}]
        [--timestep-spacing ${TIMESTEP_SPACINGS.join('|')}] [--width W] [--height H] --out image.png [--raw image.json]
        [--control-image sketch.png [--control-scale S] [--control-start F] [--control-end F]]
        [--init-image init.png [--strength F]]
+Hub repos are cached as huggingface_hub does ($HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub);
+  HF_ENDPOINT (default https://huggingface.co), HF_TOKEN for gated or private repos, HF_HUB_OFFLINE=1 for the cache alone
 limits:
 ${NUMERIC_FLAGS.map(limitLine).join('\n')}
   (--control-start must be below --control-end)`;

@@ -7,12 +7,11 @@ import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
 import { generate } from '../lib/diffusion/pipeline';
 import { loadPipeline, recommendedSettings, releasePipeline } from '../lib/diffusion/load-pipeline';
-import { fetchSource } from '../lib/models/file-source';
 import { loadModelFolder } from '../lib/models/load-folder';
 import { createNodeSessionFactory } from '../lib/onnx/node';
 import { imageToRgba, type RgbaImage } from '../lib/tensor/image';
 import { modelArgument, parseCliArgs } from './args';
-import { fsSource } from './fs-source';
+import { modelSource } from './model-source';
 
 async function readPng(path: string): Promise<RgbaImage> {
   const png = PNG.sync.read(await readFile(path));
@@ -21,7 +20,7 @@ async function readPng(path: string): Promise<RgbaImage> {
 
 async function main(argv: string[]): Promise<void> {
   const modelArg = modelArgument(argv);
-  const source = /^https?:\/\//.test(modelArg) ? fetchSource(modelArg) : fsSource(modelArg);
+  const source = await modelSource(modelArg);
   const folder = await loadModelFolder(source);
   const models = await loadPipeline(folder, createNodeSessionFactory());
   try {

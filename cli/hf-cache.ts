@@ -1,0 +1,300 @@
+/**
+ * huggingface_hub's cache in Node, the same layout Python reads and writes:
+ *   {cache}/models--{owner}--{name}/blobs/{etag}             the bytes (etag = sha256 for LFS, git sha1 otherwise)
+ *   {cache}/models--{owner}--{name}/snapshots/{commit}/{path} a relative symlink to the blob
+ *   {cache}/models--{owner}--{name}/refs/{revision}          the commit the revision named
+ * {cache} is $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. A download goes to
+ * blobs/{etag}.incomplete, resumes with `Range` after a cut, and becomes the blob only once its
+ * size and hash are the Hub's. HF_HUB_OFFLINE=1 reads the cache alone.
+ */
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { ModelFolderError } from '../lib/errors';
+import { HubClient, HubHttpError, HubUnreachableError, type HubFileEntry } from '../lib/hub/client';
+import { createVerifier } from '../lib/hub/integrity';
+import { DEFAULT_ENDPOINT, formatRepoRef, isCommitSha, repoFolderName, type HubRepoRef } from '../lib/hub/repo-id';
+import type { FileSource } from '../lib/models/file-source';
+import { fsSource } from './fs-source';
+
+type Env = Record<string, string | undefined>;
+
+const expandHome = (p: string) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p);
+
+/** $HF_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub (huggingface_hub.constants). */
+export function hubCacheDir(env: Env = process.env): string {
+  const explicit = env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE;
+  if (explicit) return expandHome(explicit);
+  const home = env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface');
+  return join(expandHome(home), 'hub');
+}
+
+/** HF_HUB_OFFLINE as huggingface_hub reads booleans: 1, ON, YES, TRUE. */
+export function isOffline(env: Env = process.env): boolean {
+  return ['1', 'ON', 'YES', 'TRUE'].includes((env.HF_HUB_OFFLINE ?? '').toUpperCase());
+}
+
+export interface SnapshotProgress {
+  filesDone: number;
+  files: number;
+  bytesDone: number;
+  bytes: number;
+}
+
+export interface SnapshotOptions {
+  ref: HubRepoRef;
+  client: HubClient;
+  cacheDir: string;
+  offline?: boolean;
+  /** Files fetched at once (2–4). */
+  concurrency?: number;
+  onProgress?: (p: SnapshotProgress) => void;
+  onWarning?: (message: string) => void;
+  /** Tries per file after cuts and 5xx answers. */
+  attempts?: number;
+}
+
+export interface SnapshotResult {
+  /** snapshots/{commit}/{subfolder}: the model folder. */
+  folder: string;
+  commit: string;
+  /** Repo paths fetched now, and those already in the cache. */
+  downloaded: string[];
+  reused: string[];
+  /** Bytes that came over the network (a resumed file counts only what was re-requested). */
+  bytesFetched: number;
+}
+
+const exists = async (path: string) =>
+  stat(path).then(
+    (s) => s,
+    () => null,
+  );
+
+/** The commit and folder the cache alone gives, or an error naming what is missing. */
+async function offlineSnapshot(opts: SnapshotOptions, why: string): Promise<SnapshotResult> {
+  const { ref, cacheDir } = opts;
+  const repoDir = join(cacheDir, repoFolderName(ref.repo));
+  let commit = ref.revision;
+  if (!isCommitSha(commit)) {
+    const refFile = join(repoDir, 'refs', ref.revision);
+    const text = await readFile(refFile, 'utf8').catch(() => null);
+    if (text === null) {
+      throw new ModelFolderError(
+        'missing-file',
+        `refs/${ref.revision}`,
+        `${why}, and the cache has no ${refFile}: ${formatRepoRef(ref)} was never downloaded into ${cacheDir}`,
+      );
+    }
+    commit = text.trim();
+  }
+  const folder = join(repoDir, 'snapshots', commit, ref.subfolder);
+  if (!(await exists(folder))?.isDirectory()) {
+    throw new ModelFolderError(
+      'missing-file',
+      ref.subfolder || '.',
+      `${why}, and the cache has no ${folder}: ${formatRepoRef(ref)} at ${commit} was never downloaded`,
+    );
+  }
+  return { folder, commit, downloaded: [], reused: [], bytesFetched: 0 };
+}
+
+async function linkInto(blob: string, pointer: string): Promise<void> {
+  await mkdir(dirname(pointer), { recursive: true });
+  await unlink(pointer).catch(() => undefined);
+  try {
+    await symlink(relative(dirname(pointer), blob), pointer);
+  } catch {
+    await copyFile(blob, pointer); // no symlinks (Windows without developer mode): huggingface_hub copies too
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Fetches one file into blobs/{etag}: resumes blobs/{etag}.incomplete, verifies, renames. Returns the bytes fetched. */
+async function fetchBlob(opts: SnapshotOptions, commit: string, entry: HubFileEntry, blob: string, onBytes: (n: number) => void): Promise<number> {
+  const part = `${blob}.incomplete`;
+  const attempts = opts.attempts ?? 5;
+  let fetched = 0;
+  let corruptions = 0;
+  let lastError: unknown = null;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (attempt > 0) await sleep(Math.min(2000, 100 * 2 ** attempt));
+    let start = (await exists(part))?.size ?? 0;
+    if (start > entry.size) {
+      await rm(part, { force: true });
+      start = 0;
+    }
+    let verifier = await createVerifier(entry);
+    if (start > 0) for await (const chunk of createReadStream(part)) verifier.update(chunk as Buffer);
+    if (start < entry.size) {
+      let res: Response;
+      try {
+        res = await opts.client.download(opts.ref.repo, commit, entry.path, start > 0 ? { range: { start } } : {});
+      } catch (err) {
+        if (err instanceof HubHttpError && err.status < 500) throw err;
+        lastError = err;
+        continue;
+      }
+      let flags = 'a';
+      if (start > 0 && res.status !== 206) {
+        // The server ignored the Range and sends the whole file: start over.
+        flags = 'w';
+        start = 0;
+        verifier = await createVerifier(entry);
+      }
+      const file = await open(part, flags);
+      try {
+        const reader = res.body!.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          verifier.update(value);
+          await file.write(value);
+          fetched += value.length;
+          onBytes(value.length);
+        }
+      } catch (err) {
+        lastError = new ModelFolderError(
+          'fetch-failed',
+          entry.path,
+          `${entry.path}: download broke off after ${verifier.received} of ${entry.size} bytes: ${(err as Error).message}`,
+        );
+        continue; // resume from what reached the disk
+      } finally {
+        await file.close();
+      }
+      if (verifier.received < entry.size) {
+        lastError = new ModelFolderError('fetch-failed', entry.path, `${entry.path}: the answer ended after ${verifier.received} of ${entry.size} bytes`);
+        continue;
+      }
+    }
+    try {
+      verifier.finish();
+    } catch (err) {
+      await rm(part, { force: true });
+      if (++corruptions > 1) throw err;
+      opts.onWarning?.(`${(err as Error).message}; fetching it again`);
+      lastError = err;
+      continue;
+    }
+    await rename(part, blob);
+    return fetched;
+  }
+  throw lastError instanceof Error ? lastError : new ModelFolderError('fetch-failed', entry.path, `${entry.path}: download failed`);
+}
+
+/**
+ * snapshot_download for one (sub)folder: resolves the revision, writes refs/, fetches every
+ * listed file that is neither in the snapshot nor among the blobs, and links it into the snapshot.
+ */
+export async function snapshotDownload(opts: SnapshotOptions): Promise<SnapshotResult> {
+  const { ref, client, cacheDir } = opts;
+  if (opts.offline) return offlineSnapshot(opts, `HF_HUB_OFFLINE=1`);
+  let commit: string;
+  try {
+    commit = isCommitSha(ref.revision) ? ref.revision : await client.resolveRevision(ref.repo, ref.revision);
+  } catch (err) {
+    if (!(err instanceof HubUnreachableError)) throw err;
+    const cached = await offlineSnapshot(opts, `the Hub is unreachable (${err.message})`);
+    opts.onWarning?.(`the Hub is unreachable (${err.message}); using the cached snapshot ${cached.commit}`);
+    return cached;
+  }
+  const repoDir = join(cacheDir, repoFolderName(ref.repo));
+  await mkdir(join(repoDir, 'blobs'), { recursive: true });
+  if (ref.revision !== commit) {
+    const refFile = join(repoDir, 'refs', ref.revision);
+    if ((await readFile(refFile, 'utf8').catch(() => '')).trim() !== commit) {
+      await mkdir(dirname(refFile), { recursive: true });
+      await writeFile(refFile, commit);
+    }
+  }
+  const files = await client.listFiles(ref.repo, commit, ref.subfolder);
+  if (files.length === 0) {
+    throw new ModelFolderError(
+      'missing-file',
+      ref.subfolder || '.',
+      `${formatRepoRef(ref)}: the Hub lists no files${ref.subfolder ? ` under ${ref.subfolder}/` : ''} at ${commit}`,
+    );
+  }
+  const snapshot = join(repoDir, 'snapshots', commit);
+  const progress: SnapshotProgress = { filesDone: 0, files: files.length, bytesDone: 0, bytes: files.reduce((a, f) => a + f.size, 0) };
+  const result: SnapshotResult = { folder: join(snapshot, ref.subfolder), commit, downloaded: [], reused: [], bytesFetched: 0 };
+  const inFlight = new Map<string, Promise<number>>(); // two paths with one blob fetch it once
+  const ensure = async (entry: HubFileEntry) => {
+    const pointer = join(snapshot, entry.path);
+    const present = await exists(pointer);
+    if (present?.isFile() && present.size === entry.size) {
+      result.reused.push(entry.path);
+    } else {
+      const etag = entry.sha256 ?? (entry.oid || (await client.headFile(ref.repo, commit, entry.path)).etag);
+      const blob = join(repoDir, 'blobs', etag);
+      const blobStat = await exists(blob);
+      if (blobStat?.isFile() && blobStat.size === entry.size) {
+        result.reused.push(entry.path);
+      } else {
+        let job = inFlight.get(etag);
+        if (!job) {
+          job = fetchBlob(opts, commit, entry, blob, (n) => {
+            progress.bytesDone += n;
+            opts.onProgress?.(progress);
+          });
+          inFlight.set(etag, job);
+        }
+        result.bytesFetched += await job;
+        result.downloaded.push(entry.path);
+      }
+      await linkInto(blob, pointer);
+    }
+    progress.filesDone++;
+    opts.onProgress?.(progress);
+  };
+  const queue = [...files];
+  const workers = Array.from({ length: Math.max(1, Math.min(4, opts.concurrency ?? 4, files.length)) }, async () => {
+    for (let entry = queue.shift(); entry; entry = queue.shift()) await ensure(entry);
+  });
+  await Promise.all(workers);
+  return result;
+}
+
+export interface HubSourceOptions {
+  env?: Env;
+  fetch?: typeof fetch;
+  /** Progress and warnings; default: stderr (progress only on a TTY). */
+  log?: { progress?: (p: SnapshotProgress) => void; warn?: (message: string) => void };
+}
+
+/** A FileSource over the cached snapshot of `ref`, downloading what is missing first (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME…). */
+export async function hubSource(ref: HubRepoRef, options: HubSourceOptions = {}): Promise<FileSource & { snapshot: SnapshotResult }> {
+  const env = options.env ?? process.env;
+  const client = new HubClient({ endpoint: env.HF_ENDPOINT || DEFAULT_ENDPOINT, token: env.HF_TOKEN, fetch: options.fetch });
+  const tty = process.stderr.isTTY;
+  const progress =
+    options.log?.progress ??
+    ((p: SnapshotProgress) => {
+      if (tty)
+        process.stderr.write(
+          `\r${formatRepoRef(ref)}: ${p.filesDone}/${p.files} files, ${(p.bytesDone / 1e6).toFixed(1)} MB fetched of ${(p.bytes / 1e6).toFixed(1)} MB`,
+        );
+    });
+  const snapshot = await snapshotDownload({
+    ref,
+    client,
+    cacheDir: hubCacheDir(env),
+    offline: isOffline(env),
+    onProgress: progress,
+    onWarning: options.log?.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`)),
+  });
+  if (tty && !options.log?.progress && snapshot.downloaded.length) process.stderr.write('\n');
+  const source = fsSource(snapshot.folder);
+  // snapshots/ holds symlinks: list what they point at (fsSource lists plain files only).
+  const list = async (sub: string): Promise<string[] | null> => {
+    const entries = await readdir(join(snapshot.folder, sub), { withFileTypes: true }).catch(() => null);
+    if (!entries) return null;
+    const files = await Promise.all(entries.map(async (e) => ((await exists(join(snapshot.folder, sub, e.name)))?.isFile() ? e.name : null)));
+    return files.filter((n): n is string => n !== null).sort();
+  };
+  // The name shown (and the folder's default name) is the repo's, not the commit's.
+  return { ...source, list, base: `hf://${ref.repo}${ref.subfolder ? `/${ref.subfolder}` : ''}/`, snapshot };
+}
