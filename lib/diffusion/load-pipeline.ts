@@ -3,6 +3,8 @@
  * scheduler config, one part at a time. Per part: read the graph and its external data
  * (lib/models/read-part), rewrite float64 inputs for runtimes without float64 kernels,
  * open the session, and note what the graph reveals (in-graph sampling in a VAE encoder).
+ * With `lowMemory`, the text encoder and the VAE decoder are only described at load (their
+ * graphs read for I/O, no session) and opened by the pipeline for their one step each.
  */
 import type { ModelFolder } from '../models/load-folder';
 import { readPart, type PartFiles } from '../models/read-part';
@@ -12,6 +14,7 @@ import { parseSchedulerConfig } from '../models/manifest';
 import { rewriteInputToFloat32 } from '../onnx/graph-edit';
 import type { ModelSession, SessionFactory } from '../onnx/types';
 import { ClipTokenizer } from '../tokenizer';
+import { ioFromGraph, OnDemandSession } from './part-sessions';
 import { defaultSchedulerConfig, recognizeFamily, SD_TRAINING_SCHEDULE, type RecognisedFamily } from './families';
 import type { SchedulerConfig } from './schedulers/types';
 
@@ -32,6 +35,13 @@ export interface PipelineModels {
   /** What the user should know: parts that could not load, defaults assumed, graphs picked. */
   warnings: string[];
   backend: SessionFactory['backend'];
+  /** The text encoder and VAE decoder are opened for their step and released after it (OnDemandSession). */
+  lowMemory: boolean;
+}
+
+export interface LoadOptions {
+  /** Keep only the U-Net (and ControlNet, VAE encoder) resident: a lower peak for a slower run (each run re-opens two parts). */
+  lowMemory?: boolean;
 }
 
 export interface LoadProgress {
@@ -68,7 +78,13 @@ function familyOf(folder: ModelFolder, unet: ModelSession, tokenizer: ClipTokeni
   });
 }
 
-export async function loadPipeline(folder: ModelFolder, factory: SessionFactory, onProgress?: (p: LoadProgress) => void): Promise<PipelineModels> {
+export async function loadPipeline(
+  folder: ModelFolder,
+  factory: SessionFactory,
+  onProgress?: (p: LoadProgress) => void,
+  opts: LoadOptions = {},
+): Promise<PipelineModels> {
+  const lowMemory = opts.lowMemory === true;
   let tokenizer: ClipTokenizer;
   try {
     tokenizer = ClipTokenizer.fromFiles(folder.tokenizerFiles);
@@ -78,12 +94,23 @@ export async function loadPipeline(folder: ModelFolder, factory: SessionFactory,
   const sessions: ModelSession[] = [];
   const warnings = [...folder.warnings];
   let vaeEncoderSamples = false;
-  // Sequential on purpose: the web runtime initialises one session at a time.
-  const open = async (part: ModelPart) => {
-    const files = forRuntime(
-      await readPart(folder, part, { externalDataBy: factory.externalDataBy, onProgress: (loaded, total) => onProgress?.({ part, loaded, total }) }),
+  const read = async (part: ModelPart, progress: boolean) =>
+    forRuntime(
+      await readPart(folder, part, {
+        externalDataBy: factory.externalDataBy,
+        ...(progress && { onProgress: (loaded: number, total: number | null) => onProgress?.({ part, loaded, total }) }),
+      }),
       factory,
     );
+  // Described now (its files checked as for an opened part), opened by the pipeline for its step:
+  // the graph is read again then, so no bytes are kept in between.
+  const onDemand = async (part: ModelPart) => {
+    const { label, summary } = await read(part, true);
+    return new OnDemandSession(label, ioFromGraph(summary.inputs), ioFromGraph(summary.outputs), async () => factory.create(await read(part, false)));
+  };
+  // Sequential on purpose: the web runtime initialises one session at a time.
+  const open = async (part: ModelPart) => {
+    const files = await read(part, true);
     if (part === 'vae_encoder' && SAMPLING_OPS.some((op) => files.summary.opCounts[op])) {
       vaeEncoderSamples = true;
       warnings.push(
@@ -95,9 +122,9 @@ export async function loadPipeline(folder: ModelFolder, factory: SessionFactory,
     return s;
   };
   try {
-    const textEncoder = await open('text_encoder');
+    const textEncoder = lowMemory ? await onDemand('text_encoder') : await open('text_encoder');
     const unet = await open('unet');
-    const vaeDecoder = await open('vae_decoder');
+    const vaeDecoder = lowMemory ? await onDemand('vae_decoder') : await open('vae_decoder');
     // Optional parts: a folder may ship one this backend cannot run. Then txt2img still
     // works and the reason is reported; a broken file is still an error.
     const optional = async (part: ModelPart) => {
@@ -142,6 +169,7 @@ export async function loadPipeline(folder: ModelFolder, factory: SessionFactory,
       vaeEncoderSamples,
       warnings,
       backend: factory.backend,
+      lowMemory,
     };
   } catch (err) {
     await Promise.all(sessions.map((s) => s.release()));

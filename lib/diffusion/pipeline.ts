@@ -14,6 +14,7 @@ import { declaredDim, scalarFeed } from './feeds';
 import { applyGuidance, rescaleGuidance } from './guidance';
 import { encodeImage, getTimesteps } from './img2img';
 import type { PipelineModels } from './load-pipeline';
+import { unloadAfterUse } from './part-sessions';
 import { createScheduler, schedulerLabel } from './schedulers';
 import { yieldToEventLoop } from './yield';
 
@@ -205,9 +206,14 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
   const doCfg = models.family.family.classifierFreeGuidance && params.guidanceScale > 1;
   if (images.init && !models.vaeEncoder) throw new InvalidParamsError('this model folder has no vae_encoder/ graph: img2img needs one', 'init');
 
-  // 2–3. Tokenize and encode the prompt (and the negative prompt for CFG)
-  const cond = await encodePrompt(models, params.prompt);
-  const textEmbeddings = doCfg ? concatBatch(await encodePrompt(models, params.negativePrompt), cond) : cond;
+  // 2–3. Tokenize and encode the prompt (and the negative prompt for CFG); low-memory mode releases the encoder here
+  let textEmbeddings: Tensor;
+  try {
+    const cond = await encodePrompt(models, params.prompt);
+    textEmbeddings = doCfg ? concatBatch(await encodePrompt(models, params.negativePrompt), cond) : cond;
+  } finally {
+    await unloadAfterUse(models.textEncoder);
+  }
   const textEncoderMs = now() - t0;
 
   // 4. Prepare timesteps (img2img keeps the tail that strength asks for)
@@ -284,7 +290,12 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
     latents.dims,
     latents.data.map((v) => v / models.folder.vaeScalingFactor),
   );
-  const decoded = await models.vaeDecoder.run({ latent_sample: { kind: 'float', tensor: scaledLatents } });
+  let decoded: Record<string, Tensor>;
+  try {
+    decoded = await models.vaeDecoder.run({ latent_sample: { kind: 'float', tensor: scaledLatents } });
+  } finally {
+    await unloadAfterUse(models.vaeDecoder); // low-memory mode: opened for this one run
+  }
   const sample = decoded.sample ?? Object.values(decoded)[0];
   if (!sample) throw new ModelFolderError('unsupported-model', models.vaeDecoder.label, `${models.vaeDecoder.label}: produced no sample`);
   const image = vaeOutputToImage(sample);
