@@ -14,7 +14,8 @@ export type LanternErrorCode =
   | 'out-of-memory'
   | 'device-lost'
   | 'invalid-params'
-  | 'cancelled';
+  | 'cancelled'
+  | 'storage-full';
 
 export abstract class LanternError extends Error {
   abstract readonly code: LanternErrorCode;
@@ -92,5 +93,30 @@ export class CancelledError extends LanternError {
   constructor(readonly atStep: number) {
     super(`cancelled before step ${atStep + 1}`);
     this.name = 'CancelledError';
+  }
+}
+
+/**
+ * The browser's storage refused bytes: a quota error, or (headless Chromium with an overridden
+ * quota) a `FileSystemSyncAccessHandle.write` that wrote fewer bytes than asked. `file` is the
+ * stored path being written; the bytes that did reach it are never trusted as a complete file.
+ */
+export class StorageFullError extends LanternError {
+  readonly code = 'storage-full' as const;
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageFullError';
+  }
+}
+
+/** A download was stopped on request: `pause` keeps its partial files, `cancel` deletes them. */
+export class DownloadStoppedError extends LanternError {
+  readonly code = 'cancelled' as const;
+  constructor(readonly reason: 'pause' | 'cancel') {
+    super(reason === 'pause' ? 'download paused' : 'download cancelled');
+    this.name = 'DownloadStoppedError';
   }
 }
