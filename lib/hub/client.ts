@@ -14,6 +14,15 @@ export interface HubClientOptions {
   /** `HF_TOKEN`, sent as `Authorization: Bearer …` to the Hub (never to the CDN a download is sent on to). */
   token?: string;
   fetch?: typeof fetch;
+  /**
+   * How `download`/`headFile` meet the Hub's 302 to its CDN. `manual` (default; Node): each hop by
+   * hand, so the LFS headers are read off the redirect and the token is never sent to the CDN.
+   * `follow` (browsers): fetch follows the redirect itself, one request instead of two. A browser
+   * cannot read a manual redirect's headers (the answer is an `opaqueredirect`), and it drops
+   * `Authorization` when a redirect leaves the Hub's origin (Fetch standard), so the CDN never sees
+   * the token either way. The price: `headFile` then reads the CDN's answer (its ETag, no X-Repo-Commit).
+   */
+  redirects?: 'manual' | 'follow';
 }
 
 export interface HubFileEntry {
@@ -63,23 +72,36 @@ interface TreeItem {
   lfs?: { oid?: string; sha256?: string; size?: number };
 }
 
+/** Which repo and revision a request was for: named in the errors. */
+interface RepoAt {
+  repo: string;
+  revision: string;
+}
+
 const MAX_REDIRECTS = 10;
 
 export class HubClient {
   readonly endpoint: string;
   private readonly token?: string;
   private readonly fetchImpl: typeof fetch;
+  readonly redirects: 'manual' | 'follow';
 
   constructor(options: HubClientOptions = {}) {
     this.endpoint = (options.endpoint || DEFAULT_ENDPOINT).replace(/\/+$/, '');
     this.token = options.token || undefined;
     this.fetchImpl = options.fetch ?? ((...args) => fetch(...args));
+    this.redirects = options.redirects ?? 'manual';
+  }
+
+  /** Is a token configured (for messages: "set a token" vs "this token has no access")? */
+  get hasToken(): boolean {
+    return this.token !== undefined;
   }
 
   /** The commit sha a branch, tag or sha names (`api/models/{repo}/revision/{rev}`'s `sha`, as snapshot_download reads it). */
   async resolveRevision(repo: string, revision: string): Promise<string> {
     const what = `${repo}@${revision}`;
-    const res = await this.request(revisionUrl(this.endpoint, repo, revision), { headers: { accept: 'application/json' } }, what, repo);
+    const res = await this.request(revisionUrl(this.endpoint, repo, revision), { headers: { accept: 'application/json' } }, what, { repo, revision });
     const info = (await res.json().catch(() => null)) as { sha?: unknown } | null;
     if (typeof info?.sha !== 'string' || !/^[0-9a-f]{40}$/.test(info.sha)) {
       throw new ModelFolderError('fetch-failed', what, `${this.endpoint}: the revision answer for ${what} carries no commit sha`);
@@ -94,7 +116,7 @@ export class HubClient {
     let url: string | null = treeUrl(this.endpoint, repo, revision, subfolder);
     for (let page = 0; url; page++) {
       if (page > 10_000) throw new ModelFolderError('fetch-failed', what, `${this.endpoint}: the listing of ${what} does not end`);
-      const res = await this.request(url, { headers: { accept: 'application/json' } }, subfolder || what, repo);
+      const res = await this.request(url, { headers: { accept: 'application/json' } }, subfolder || what, { repo, revision });
       const items = (await res.json().catch(() => null)) as TreeItem[] | null;
       if (!Array.isArray(items)) throw new ModelFolderError('fetch-failed', what, `${url}: the tree answer is not a JSON list`);
       for (const item of items) {
@@ -108,25 +130,30 @@ export class HubClient {
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  /** HEAD of a file: follows same-origin redirects only and reads the LFS headers off the 302 itself, like huggingface_hub. */
+  /**
+   * HEAD of a file, as huggingface_hub's get_hf_file_metadata reads it: same-origin redirects
+   * (a renamed repo, the Hub's relative 307 to its resolve cache) are followed, and the LFS
+   * headers (X-Linked-Etag, X-Linked-Size) are read off the redirect to the CDN itself.
+   */
   async headFile(repo: string, revision: string, path: string): Promise<HubFileMeta> {
     let url = resolveUrl(this.endpoint, repo, revision, path);
     const headers = { 'accept-encoding': 'identity' };
+    if (this.redirects === 'follow') return this.metaOf(await this.request(url, { method: 'HEAD', headers }, path, { repo, revision }), path);
     for (let hop = 0; ; hop++) {
       const res = await this.send(url, { method: 'HEAD', headers, redirect: 'manual' }, path, true);
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
         const target = new URL(location, url);
-        // A renamed repo answers a relative redirect: follow it. A CDN redirect (another origin) is the LFS answer.
-        if (target.origin === new URL(url).origin && !res.headers.get('x-linked-etag')) {
+        if (target.origin === new URL(url).origin) {
           url = target.href;
           continue;
         }
+        // Another origin: the CDN. This answer is the LFS metadata.
       } else if (res.type === 'opaqueredirect') {
-        // Browsers hide a manual redirect's headers: follow it and read the CDN's answer instead.
-        return this.metaOf(await this.checked(await this.send(url, { method: 'HEAD', headers }, path, true), path, repo), path);
+        // A browser hides a manual redirect's headers: follow it and read the final answer instead.
+        return this.metaOf(await this.request(url, { method: 'HEAD', headers }, path, { repo, revision }), path);
       } else {
-        await this.checked(res, path, repo);
+        await this.checked(res, path, { repo, revision });
       }
       return this.metaOf(res, path);
     }
@@ -142,6 +169,7 @@ export class HubClient {
     const headers: Record<string, string> = {};
     if (options.range) headers.range = `bytes=${options.range.start}-${options.range.end ?? ''}`;
     let url = resolveUrl(this.endpoint, repo, revision, path);
+    if (this.redirects === 'follow') return this.request(url, { headers, signal: options.signal }, path, { repo, revision });
     let withToken = true;
     for (let hop = 0; ; hop++) {
       const res = await this.send(url, { headers, redirect: 'manual', signal: options.signal }, path, withToken);
@@ -155,9 +183,9 @@ export class HubClient {
       }
       if (res.type === 'opaqueredirect') {
         // Browser: let fetch follow (it drops Authorization on a cross-origin redirect itself).
-        return this.checked(await this.send(url, { headers, signal: options.signal }, path, true), path, repo);
+        return this.checked(await this.send(url, { headers, signal: options.signal }, path, true), path, { repo, revision });
       }
-      return this.checked(res, path, repo);
+      return this.checked(res, path, { repo, revision });
     }
   }
 
@@ -169,8 +197,8 @@ export class HubClient {
     return { etag, size: Number(size), commit: res.headers.get('x-repo-commit') };
   }
 
-  private async request(url: string, init: RequestInit, file: string, repo: string): Promise<Response> {
-    return this.checked(await this.send(url, init, file, true), file, repo);
+  private async request(url: string, init: RequestInit, file: string, at: RepoAt): Promise<Response> {
+    return this.checked(await this.send(url, init, file, true), file, at);
   }
 
   private async send(url: string, init: RequestInit, file: string, withToken: boolean): Promise<Response> {
@@ -180,18 +208,24 @@ export class HubClient {
       return await this.fetchImpl(url, { ...init, headers });
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
+      // No HTTP answer: DNS, refused connection, TLS, or (in a browser, indistinguishable) a CORS refusal.
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new HubUnreachableError(file, `${url}: request failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
     }
   }
 
   /** Maps an HTTP failure to a ModelFolderError naming `file`; passes 2xx through. */
-  private async checked(res: Response, file: string, repo: string): Promise<Response> {
+  private async checked(res: Response, file: string, { repo, revision }: RepoAt): Promise<Response> {
     if (res.ok) return res;
     const code = res.headers.get('x-error-code');
     const serverMessage = res.headers.get('x-error-message');
     await res.body?.cancel().catch(() => undefined);
     const detail = `HTTP ${res.status}${code ? ` ${code}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
+    if (code === 'RepoNotFound') {
+      // Anonymous callers get 401 for a repo that is missing or private (the Hub tells them apart only to a token holder).
+      const hint = this.token ? '' : ' (or it is private: set HF_TOKEN to a token with read access)';
+      throw new HubHttpError('missing-file', file, `the repo ${repo} does not exist${hint} (${detail} for ${file})`, res.status);
+    }
     if (res.status === 401 || res.status === 403) {
       const hint = this.token
         ? `the token in HF_TOKEN has no access to it (a gated repo needs its terms accepted on the Hub with that account)`
@@ -199,12 +233,7 @@ export class HubClient {
       throw new HubHttpError('fetch-failed', file, `${repo} is gated or private, or does not exist (${detail} for ${file}): ${hint}`, res.status);
     }
     if (res.status === 404) {
-      const what =
-        code === 'RepoNotFound'
-          ? `the repo ${repo} does not exist`
-          : code === 'RevisionNotFound'
-            ? `the revision does not exist in ${repo}`
-            : `${file} is not in ${repo}`;
+      const what = code === 'RevisionNotFound' ? `the revision "${revision}" does not exist in ${repo}` : `${file} is not in ${repo} at "${revision}"`;
       throw new HubHttpError('missing-file', file, `${what} (${detail})`, 404);
     }
     throw new HubHttpError('fetch-failed', file, `${repo}: ${file}: ${detail} ${res.statusText}`.trim(), res.status);

@@ -246,7 +246,9 @@ describe('the Hub cache (in process)', () => {
       problem: 'missing-file',
       message: expect.stringMatching(/the repo lantern\/nope does not exist/),
     });
-    await expect(snapshotDownload({ ref: { ...ref, revision: 'v9' }, client: c, cacheDir })).rejects.toThrow(/the revision does not exist/);
+    await expect(snapshotDownload({ ref: { ...ref, revision: 'v9' }, client: c, cacheDir })).rejects.toThrow(
+      /the revision "v9" does not exist in lantern\/diffusers-script-sd15/,
+    );
     await expect(snapshotDownload({ ref: { ...ref, subfolder: 'nope' }, client: c, cacheDir })).rejects.toThrow(
       /nope is not in lantern\/diffusers-script-sd15/,
     );
