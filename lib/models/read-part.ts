@@ -6,7 +6,7 @@
  * (a local path in Node, a URL in the browser), so no full copy passes through JS.
  */
 import type { ExternalData, ExternalDataBy } from '../onnx/types';
-import { readGraphSummary, type GraphSummary } from '../onnx/graph-edit';
+import { readGraphSummary, splitExternalData, type GraphSummary } from '../onnx/graph-edit';
 import { ModelFolderError, type FileSource } from './file-source';
 import type { ModelFolder } from './load-folder';
 import type { ModelPart } from './manifest';
@@ -69,11 +69,25 @@ async function resolveExternal(source: FileSource, label: string, summary: Graph
   return { externalData, byLocalPath };
 }
 
+/** onnxruntime-web reads each Blob with one `arrayBuffer()`: no external file is handed over in a piece larger than this. */
+export const BLOB_CHUNK_BYTES = 512 * 1024 * 1024;
+
+/** Blobs over `max` (OPFS Files of a multi-GB U-Net) go as zero-copy slices, the graph readdressed to match. */
+function sliceLargeBlobs(model: Uint8Array, label: string, externalData: ExternalData[], max: number): { model: Uint8Array; externalData: ExternalData[] } {
+  const big = new Map<string, Blob>();
+  for (const e of externalData) if ('blob' in e && e.blob.size > max) big.set(e.path, e.blob);
+  if (big.size === 0) return { model, externalData };
+  const fileSizes = new Map([...big].map(([path, blob]) => [path, blob.size]));
+  const split = splitExternalData(model, label, { maxChunkBytes: max, fileSizes, split: (location) => big.has(location) });
+  const slices = split.chunks.map((c) => ({ path: c.location, blob: big.get(c.source)!.slice(c.start, c.end) }));
+  return { model: split.model, externalData: [...externalData.filter((e) => !big.has(e.path)), ...slices] };
+}
+
 /** Reads `part`'s graph (as found by loadModelFolder) and resolves its external data. */
 export async function readPart(
   folder: ModelFolder,
   part: ModelPart,
-  opts: { externalDataBy?: ExternalDataBy; onProgress?: (loaded: number, total: number | null) => void } = {},
+  opts: { externalDataBy?: ExternalDataBy; onProgress?: (loaded: number, total: number | null) => void; blobChunkBytes?: number } = {},
 ): Promise<PartFiles> {
   const graph = folder.graphs[part];
   if (!graph) throw new ModelFolderError('unsupported-model', `${part}/`, `${folder.source.base}: the folder has no ${part}/ graph`);
@@ -82,7 +96,15 @@ export async function readPart(
   if (model === null) throw new ModelFolderError('missing-file', label, `${folder.source.base}${label}: file not found`);
   if (model.length < 16) throw new ModelFolderError('malformed-file', label, `${folder.source.base}${label}: ${model.length} bytes is not an ONNX model`);
   const summary = readGraphSummary(model, label);
-  const { externalData, byLocalPath } = await resolveExternal(folder.source, label, summary, opts.externalDataBy ?? 'bytes', opts.onProgress);
-  const localPath = byLocalPath ? folder.source.locate?.(label).localPath : undefined;
-  return { label, model, summary, externalData, ...(localPath && { localPath }) };
+  const resolved = await resolveExternal(folder.source, label, summary, opts.externalDataBy ?? 'bytes', opts.onProgress);
+  const localPath = resolved.byLocalPath ? folder.source.locate?.(label).localPath : undefined;
+  const sliced = sliceLargeBlobs(model, label, resolved.externalData, opts.blobChunkBytes ?? BLOB_CHUNK_BYTES);
+  const readdressed = sliced.model !== model;
+  return {
+    label,
+    model: sliced.model,
+    summary: readdressed ? readGraphSummary(sliced.model, label) : summary,
+    externalData: sliced.externalData,
+    ...(localPath && { localPath }),
+  };
 }
