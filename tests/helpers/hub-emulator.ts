@@ -279,6 +279,12 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
       else if (typeof chunk === 'string') entry.bytes += Buffer.byteLength(chunk);
       return end(chunk as Buffer, ...rest);
     }) as typeof res.end;
+    // The status is known once the head is written, before the body ends: tests read the log as soon as their fetch resolves.
+    const writeHead = res.writeHead.bind(res);
+    res.writeHead = ((status: number, ...rest: never[]) => {
+      entry.status = status;
+      return writeHead(status, ...rest);
+    }) as typeof res.writeHead;
     res.on('finish', () => (entry.status = res.statusCode));
     res.on('close', () => {
       entry.status ||= res.statusCode;
