@@ -33,11 +33,13 @@ async function main(argv: string[]): Promise<void> {
       control: opts.controlImage ? await readPng(opts.controlImage) : undefined,
       init: opts.initImage ? await readPng(opts.initImage) : undefined,
     };
+    // Redrawn steps on a terminal only: a log or pipe gets the final line alone.
+    const tty = process.stderr.isTTY;
     const result = await generate(models, opts.params, {
       images,
-      onProgress: (p) => process.stderr.write(`\rstep ${p.step}/${p.totalSteps}  t=${p.timestep}  ${(p.elapsedMs / 1000).toFixed(2)} s`),
+      onProgress: (p) => tty && process.stderr.write(`\rstep ${p.step}/${p.totalSteps}  t=${p.timestep}  ${(p.elapsedMs / 1000).toFixed(2)} s`),
     });
-    process.stderr.write('\n');
+    if (tty) process.stderr.write('\n');
     const { width, height } = result.image;
     const png = new PNG({ width, height });
     png.data = Buffer.from(imageToRgba(result.image).buffer);

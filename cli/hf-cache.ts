@@ -17,6 +17,7 @@ import { createVerifier } from '../lib/hub/integrity';
 import { DEFAULT_ENDPOINT, formatRepoRef, isCommitSha, repoFolderName, type HubRepoRef } from '../lib/hub/repo-id';
 import type { FileSource } from '../lib/models/file-source';
 import { fsSource } from './fs-source';
+import { createProgressReporter, type TransferProgress } from './progress';
 
 type Env = Record<string, string | undefined>;
 
@@ -35,12 +36,13 @@ export function isOffline(env: Env = process.env): boolean {
   return ['1', 'ON', 'YES', 'TRUE'].includes((env.HF_HUB_OFFLINE ?? '').toUpperCase());
 }
 
-export interface SnapshotProgress {
-  filesDone: number;
-  files: number;
-  bytesDone: number;
-  bytes: number;
+/** Progress of a snapshot download: `bytesDone` counts bytes in place (fetched, resumed, or found cached), `bytesFetched` the network's. */
+export interface SnapshotProgress extends TransferProgress {
+  bytesFetched: number;
 }
+
+/** huggingface_hub's HF_HUB_DOWNLOAD_TIMEOUT default: seconds a download may go without a byte before it is retried. */
+export const DEFAULT_STALL_SECONDS = 10;
 
 export interface SnapshotOptions {
   ref: HubRepoRef;
@@ -51,8 +53,10 @@ export interface SnapshotOptions {
   concurrency?: number;
   onProgress?: (p: SnapshotProgress) => void;
   onWarning?: (message: string) => void;
-  /** Tries per file after cuts and 5xx answers. */
+  /** Tries per file after cuts, stalls and 5xx answers. */
   attempts?: number;
+  /** A request that brings no byte for this long is aborted and resumed with Range (default 10 s, HF_HUB_DOWNLOAD_TIMEOUT). */
+  stallTimeoutMs?: number;
 }
 
 export interface SnapshotResult {
@@ -112,10 +116,30 @@ async function linkInto(blob: string, pointer: string): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Fetches one file into blobs/{etag}: resumes blobs/{etag}.incomplete, verifies, renames. Returns the bytes fetched. */
-async function fetchBlob(opts: SnapshotOptions, commit: string, entry: HubFileEntry, blob: string, onBytes: (n: number) => void): Promise<number> {
+/** Thrown into a read by the stall watchdog: no byte for `ms`. */
+class StallError extends Error {
+  constructor(readonly ms: number) {
+    super(`no data for ${ms / 1000} s`);
+    this.name = 'StallError';
+  }
+}
+
+/**
+ * Fetches one file into blobs/{etag}: resumes blobs/{etag}.incomplete, verifies, renames. Returns the
+ * bytes fetched. `onFile(inPlace, fetched)` reports the file's bytes on disk and each new network chunk.
+ * A request that goes `stallTimeoutMs` without a byte (before its headers or between chunks) is
+ * aborted and the next try resumes from what reached the disk, as huggingface_hub's http_get does.
+ */
+async function fetchBlob(
+  opts: SnapshotOptions,
+  commit: string,
+  entry: HubFileEntry,
+  blob: string,
+  onFile: (inPlace: number, fetched: number) => void,
+): Promise<number> {
   const part = `${blob}.incomplete`;
   const attempts = opts.attempts ?? 5;
+  const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_SECONDS * 1000;
   let fetched = 0;
   let corruptions = 0;
   let lastError: unknown = null;
@@ -128,42 +152,59 @@ async function fetchBlob(opts: SnapshotOptions, commit: string, entry: HubFileEn
     }
     let verifier = await createVerifier(entry);
     if (start > 0) for await (const chunk of createReadStream(part)) verifier.update(chunk as Buffer);
+    onFile(start, 0);
     if (start < entry.size) {
-      let res: Response;
+      const watchdog = new AbortController();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => watchdog.abort(new StallError(stallMs)), stallMs);
+      };
+      const broke = (err: unknown) => {
+        const stalled = watchdog.signal.reason instanceof StallError;
+        const why = stalled ? `no data for ${stallMs / 1000} s (HF_HUB_DOWNLOAD_TIMEOUT)` : (err as Error).message;
+        const message = `${entry.path}: download broke off after ${verifier.received} of ${entry.size} bytes: ${why}`;
+        if (stalled) opts.onWarning?.(`${message}; resuming with Range`);
+        return new ModelFolderError('fetch-failed', entry.path, message);
+      };
+      arm();
       try {
-        res = await opts.client.download(opts.ref.repo, commit, entry.path, start > 0 ? { range: { start } } : {});
-      } catch (err) {
-        if (err instanceof HubHttpError && err.status < 500) throw err;
-        lastError = err;
-        continue;
-      }
-      let flags = 'a';
-      if (start > 0 && res.status !== 206) {
-        // The server ignored the Range and sends the whole file: start over.
-        flags = 'w';
-        start = 0;
-        verifier = await createVerifier(entry);
-      }
-      const file = await open(part, flags);
-      try {
-        const reader = res.body!.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          verifier.update(value);
-          await file.write(value);
-          fetched += value.length;
-          onBytes(value.length);
+        let res: Response;
+        try {
+          res = await opts.client.download(opts.ref.repo, commit, entry.path, { ...(start > 0 ? { range: { start } } : {}), signal: watchdog.signal });
+        } catch (err) {
+          if (err instanceof HubHttpError && err.status < 500) throw err;
+          lastError = watchdog.signal.aborted ? broke(err) : err;
+          continue;
         }
-      } catch (err) {
-        lastError = new ModelFolderError(
-          'fetch-failed',
-          entry.path,
-          `${entry.path}: download broke off after ${verifier.received} of ${entry.size} bytes: ${(err as Error).message}`,
-        );
-        continue; // resume from what reached the disk
+        let flags = 'a';
+        if (start > 0 && res.status !== 206) {
+          // The server ignored the Range and sends the whole file: start over.
+          flags = 'w';
+          start = 0;
+          verifier = await createVerifier(entry);
+          onFile(0, 0);
+        }
+        const file = await open(part, flags);
+        try {
+          const reader = res.body!.getReader();
+          for (;;) {
+            arm();
+            const { done, value } = await reader.read();
+            if (done) break;
+            verifier.update(value);
+            await file.write(value);
+            fetched += value.length;
+            onFile(verifier.received, value.length);
+          }
+        } catch (err) {
+          lastError = broke(err);
+          continue; // resume from what reached the disk
+        } finally {
+          await file.close();
+        }
       } finally {
-        await file.close();
+        clearTimeout(timer);
       }
       if (verifier.received < entry.size) {
         lastError = new ModelFolderError('fetch-failed', entry.path, `${entry.path}: the answer ended after ${verifier.received} of ${entry.size} bytes`);
@@ -219,7 +260,12 @@ export async function snapshotDownload(opts: SnapshotOptions): Promise<SnapshotR
     );
   }
   const snapshot = join(repoDir, 'snapshots', commit);
-  const progress: SnapshotProgress = { filesDone: 0, files: files.length, bytesDone: 0, bytes: files.reduce((a, f) => a + f.size, 0) };
+  const progress: SnapshotProgress = { filesDone: 0, files: files.length, bytesDone: 0, bytesFetched: 0, bytes: files.reduce((a, f) => a + f.size, 0) };
+  const inPlace = new Map<string, number>(); // per blob: bytes on disk, so a restart from zero is not counted twice
+  const place = (etag: string, bytes: number) => {
+    progress.bytesDone += bytes - (inPlace.get(etag) ?? 0);
+    inPlace.set(etag, bytes);
+  };
   const result: SnapshotResult = { folder: join(snapshot, ref.subfolder), commit, downloaded: [], reused: [], bytesFetched: 0 };
   const inFlight = new Map<string, Promise<number>>(); // two paths with one blob fetch it once
   const ensure = async (entry: HubFileEntry) => {
@@ -227,17 +273,21 @@ export async function snapshotDownload(opts: SnapshotOptions): Promise<SnapshotR
     const present = await exists(pointer);
     if (present?.isFile() && present.size === entry.size) {
       result.reused.push(entry.path);
+      place(`snapshot:${entry.path}`, entry.size);
     } else {
       const etag = entry.sha256 ?? (entry.oid || (await client.headFile(ref.repo, commit, entry.path)).etag);
       const blob = join(repoDir, 'blobs', etag);
       const blobStat = await exists(blob);
       if (blobStat?.isFile() && blobStat.size === entry.size) {
         result.reused.push(entry.path);
+        if (!inPlace.has(etag)) place(etag, entry.size);
       } else {
         let job = inFlight.get(etag);
         if (!job) {
-          job = fetchBlob(opts, commit, entry, blob, (n) => {
-            progress.bytesDone += n;
+          job = fetchBlob(opts, commit, entry, blob, (bytes, fetched) => {
+            place(etag, bytes);
+            progress.bytesFetched += fetched;
+            progress.current = entry.path;
             opts.onProgress?.(progress);
           });
           inFlight.set(etag, job);
@@ -269,24 +319,24 @@ export interface HubSourceOptions {
 export async function hubSource(ref: HubRepoRef, options: HubSourceOptions = {}): Promise<FileSource & { snapshot: SnapshotResult }> {
   const env = options.env ?? process.env;
   const client = new HubClient({ endpoint: env.HF_ENDPOINT || DEFAULT_ENDPOINT, token: env.HF_TOKEN, fetch: options.fetch });
-  const tty = process.stderr.isTTY;
-  const progress =
-    options.log?.progress ??
-    ((p: SnapshotProgress) => {
-      if (tty)
-        process.stderr.write(
-          `\r${formatRepoRef(ref)}: ${p.filesDone}/${p.files} files, ${(p.bytesDone / 1e6).toFixed(1)} MB fetched of ${(p.bytes / 1e6).toFixed(1)} MB`,
-        );
-    });
+  const stallSeconds = Number(env.HF_HUB_DOWNLOAD_TIMEOUT || DEFAULT_STALL_SECONDS);
+  if (!(stallSeconds > 0)) throw new Error(`HF_HUB_DOWNLOAD_TIMEOUT must be a number of seconds above 0 (got "${env.HF_HUB_DOWNLOAD_TIMEOUT}")`);
+  const reporter = options.log?.progress ? null : createProgressReporter(formatRepoRef(ref), process.stderr);
+  let last: SnapshotProgress | null = null;
   const snapshot = await snapshotDownload({
     ref,
     client,
     cacheDir: hubCacheDir(env),
     offline: isOffline(env),
-    onProgress: progress,
-    onWarning: options.log?.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`)),
+    stallTimeoutMs: stallSeconds * 1000,
+    onProgress: (p) => {
+      last = p;
+      if (options.log?.progress) options.log.progress(p);
+      else reporter?.update(p);
+    },
+    onWarning: options.log?.warn ?? ((m) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}warning: ${m}\n`)),
   });
-  if (tty && !options.log?.progress && snapshot.downloaded.length) process.stderr.write('\n');
+  if (reporter && last) reporter.done(last, snapshot.downloaded.length > 0);
   const source = fsSource(snapshot.folder);
   // snapshots/ holds symlinks: list what they point at (fsSource lists plain files only).
   const list = async (sub: string): Promise<string[] | null> => {

@@ -98,6 +98,10 @@ describe('generate CLI with --model owner/repo', () => {
     const cdn = hub.log.filter((l) => l.origin === 'cdn');
     expect(cdn.length).toBe([...emulated.files.values()].filter((f) => f.lfs).length);
     expect(cdn.every((l) => l.authorization === undefined)).toBe(true);
+    // not a TTY: no redrawn progress, one summary line
+    expect(r.stderr).not.toMatch(/\r/);
+    const summary = r.stderr.split('\n').filter((l) => l.startsWith(`${REPO}:`));
+    expect(summary).toEqual([expect.stringMatching(new RegExp(`^${REPO}: ${emulated.files.size} files, [\\d.]+ kB; fetched [\\d.]+ kB in [\\d.]+ s`))]);
     console.log(`online run: ${r.ms.toFixed(0)} ms`);
   }, 120_000);
 
@@ -106,6 +110,7 @@ describe('generate CLI with --model owner/repo', () => {
     try {
       const r = await cli(REPO, { HF_ENDPOINT: hub.endpoint, HF_HOME: home(), HF_HUB_OFFLINE: '1' }, 'offline');
       expect(r.worst).toBeLessThanOrEqual(2e-3);
+      expect(r.stderr).not.toMatch(/fetched/); // nothing came over the network: no download line
       console.log(`cached offline run: ${r.ms.toFixed(0)} ms`);
       const err = await cli('lantern/optimum-sd-turbo', { HF_ENDPOINT: hub.endpoint, HF_HOME: home(), HF_HUB_OFFLINE: '1' }, 'x').catch((e) => e);
       expect(err.stderr).toMatch(/HF_HUB_OFFLINE=1, and the cache has no .*models--lantern--optimum-sd-turbo\/refs\/main/);
@@ -168,6 +173,57 @@ describe('the Hub cache (in process)', () => {
     ).toEqual([500, 200]);
     expect(sha256(await readFile(join(r.folder, WEIGHTS)))).toBe(hub.repos.get(REPO)!.files.get(WEIGHTS)!.sha256);
     console.log(`resume: cut at 100000 of ${size} bytes; re-requested ${log[1].bytes} bytes (Range: ${log[1].range})`);
+  });
+
+  it('a stalled download is aborted after stallTimeoutMs and resumed with Range', async () => {
+    const cacheDir = await fresh('stall');
+    const file = hub.repos.get(REPO)!.files.get(WEIGHTS)!;
+    hub.clearFaults();
+    hub.stallOnce(WEIGHTS, 50_000); // 50 000 bytes, then silence until the client gives up
+    const warnings: string[] = [];
+    const seen: number[] = [];
+    const start = hub.log.length;
+    const r = await snapshotDownload({
+      ref,
+      client: client(),
+      cacheDir,
+      stallTimeoutMs: 300,
+      onWarning: (w) => warnings.push(w),
+      onProgress: (p) => seen.push(p.bytesDone),
+    });
+    const gets = hub.log.slice(start).filter((l) => l.origin === 'cdn' && l.file === WEIGHTS);
+    expect(gets.map((l) => [l.range ?? null, l.bytes, l.aborted])).toEqual([
+      [null, 50_000, true],
+      ['bytes=50000-', file.size - 50_000, false],
+    ]);
+    expect(warnings).toEqual([
+      `${WEIGHTS}: download broke off after 50000 of ${file.size} bytes: no data for 0.3 s (HF_HUB_DOWNLOAD_TIMEOUT); resuming with Range`,
+    ]);
+    expect(sha256(await readFile(join(r.folder, WEIGHTS)))).toBe(file.sha256);
+    expect(seen.at(-1)).toBe([...hub.repos.get(REPO)!.files.values()].reduce((a, f) => a + f.size, 0)); // progress ends at 100%
+    expect(seen.every((b, i) => i === 0 || b >= seen[i - 1])).toBe(true); // and never goes back
+  });
+
+  it('a timed stall shorter than the timeout is waited out, not retried', async () => {
+    hub.clearFaults();
+    hub.stallOnce(WEIGHTS, 10_000, 100);
+    const start = hub.log.length;
+    await snapshotDownload({ ref, client: client(), cacheDir: await fresh('short-stall'), stallTimeoutMs: 2000 });
+    expect(
+      hub.log
+        .slice(start)
+        .filter((l) => l.origin === 'cdn' && l.file === WEIGHTS)
+        .map((l) => l.range ?? null),
+    ).toEqual([null]);
+  });
+
+  it('a stall on every try fails naming the file and the timeout', async () => {
+    hub.clearFaults();
+    for (let i = 0; i < 2; i++) hub.stallOnce(WEIGHTS, 1000);
+    await expect(
+      snapshotDownload({ ref, client: client(), cacheDir: await fresh('stall-fail'), stallTimeoutMs: 200, attempts: 2, onWarning: () => undefined }),
+    ).rejects.toThrow(new RegExp(`${WEIGHTS.replace('.', '\\.')}: download broke off after 2000 of \\d+ bytes: no data for 0.2 s`));
+    hub.clearFaults();
   });
 
   it('resumes a .incomplete blob left by an earlier run', async () => {
