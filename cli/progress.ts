@@ -122,7 +122,9 @@ export function createProgressReporter(label: string, out: ProgressOutput, now: 
       if (!out.isTTY || t - lastDraw < redrawMs) return;
       lastDraw = t;
       drawn = true;
-      out.write(`\r${formatProgressLine(label, p, meter.rate(), (out.columns ?? 100) - 1)}\x1b[K`);
+      // A pty without a size reports 0 columns: take 100 then. One column spare so the cursor never wraps.
+      const columns = out.columns !== undefined && out.columns >= 20 ? out.columns : 100;
+      out.write(`\r${formatProgressLine(label, p, meter.rate(), columns - 1)}\x1b[K`);
     },
     done(p, fetchedAnything = true) {
       if (!fetchedAnything && !drawn) return;

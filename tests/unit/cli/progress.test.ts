@@ -89,6 +89,12 @@ describe('createProgressReporter', () => {
     expect(out[5]).toBe('\rlantern/sd: 2 files, 10.0 MB; fetched 10.0 MB in 0.5 s, 20.0 MB/s\x1b[K\n');
   });
 
+  it('a terminal that reports 0 columns (a pty without a size) gets 100-column lines, not empty ones', () => {
+    const out: string[] = [];
+    createProgressReporter('lantern/sd', { isTTY: true, columns: 0, write: (t: string) => out.push(t) }, () => 0).update(step(5e6));
+    expect(out[0]).toMatch(/^\rlantern\/sd \[#{10}\.{10}\]  50% 5\.0 MB\/10\.0 MB -- MB\/s ETA --:-- 0\/2 files\x1b\[K$/);
+  });
+
   it('not on a TTY prints nothing but the final line; nothing at all when everything was cached', () => {
     const { out, s } = stream(false);
     const r = createProgressReporter('lantern/sd', s, () => 1000);
