@@ -192,6 +192,15 @@ export class CacheIndex {
     if (!left || left.length === 0) await this.store.deleteTree(repoDir(k.host, k.repo));
   }
 
+  /** After a cancel: deletes the partials of files not yet complete; a snapshot with nothing complete goes entirely. */
+  async discardUnfinished(key: string): Promise<void> {
+    const manifest = await this.manifest(key);
+    if (!manifest) return;
+    if (!manifest.files.some((f) => f.complete)) return this.delete(key);
+    const k = parseSnapshotKey(key);
+    for (const f of manifest.files) if (!f.complete) await this.store.delete(snapshotFilePath(k, f.path));
+  }
+
   async deleteAll(): Promise<void> {
     for (const top of (await this.store.list('')) ?? []) if (isHubRoot(top.name)) await this.store.deleteTree(top.name);
   }

@@ -1,0 +1,31 @@
+/// <reference lib="webworker" />
+/**
+ * Module Web Worker entry of the cache: Hub downloads stream into OPFS through sync access
+ * handles (which exist only in dedicated workers), beside the diffusion worker so a download
+ * goes on while a picture is made. Messages are typed in ./cache-protocol.
+ */
+import { opfsStore } from '../hub/opfs-store';
+import { CacheWorkerHandler } from './cache-handler';
+import type { CacheEvent, CacheRequest } from './cache-protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const storage = navigator.storage as StorageManager & { persist?: () => Promise<boolean> };
+
+const handler = new CacheWorkerHandler(
+  {
+    store: opfsStore(),
+    async storage() {
+      const [estimate, persisted] = await Promise.all([storage.estimate(), storage.persisted()]);
+      return { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0, persisted };
+    },
+    // persist() is a window API; the CacheClient asks it there. A worker can only tell.
+    persist: () => (storage.persist ? storage.persist() : storage.persisted()),
+  },
+  (event: CacheEvent) => self.postMessage(event),
+);
+
+// Pause and cancel must not wait behind a running download: handle() is not awaited.
+self.onmessage = (e: MessageEvent<CacheRequest>) => {
+  void handler.handle(e.data);
+};
