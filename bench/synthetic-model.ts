@@ -113,8 +113,13 @@ function buildGraph(
         for (const a of n.attrs ?? [])
           msg(nw, 5, (aw) => {
             str(aw, 1, a.name);
-            if ('i' in a) (vint(aw, 3, a.i), vint(aw, 20, ATTR_INT));
-            else (aw.uint32((4 << 3) | 2).bytes(new TextEncoder().encode(a.s)), vint(aw, 20, ATTR_STRING));
+            if ('i' in a) {
+              vint(aw, 3, a.i);
+              vint(aw, 20, ATTR_INT);
+            } else {
+              aw.uint32((4 << 3) | 2).bytes(new TextEncoder().encode(a.s));
+              vint(aw, 20, ATTR_STRING);
+            }
           });
       }),
     );
