@@ -332,15 +332,12 @@ const SD15_SCRIBBLE: CatalogEntry = {
 const LCM16_REPO = 'aislamov/lcm-dreamshaper-v7-onnx';
 const LCM32_REPO = 'SimianLuo/LCM_Dreamshaper_v7';
 const LCM32_REV = 'a85df6a8bd976cdd08b4fd8f3b73f229c9e54df5';
-const CLIP_TOKENIZER_NOTE =
-  'tokenizer/ listing not read: estimated from the CLIP BPE files other SD repos list (merges.txt 525 kB, vocab.json 1.06 MB in schmuell/sd-turbo-ort-web; special_tokens_map.json 496 B, tokenizer_config.json 863 B in TensorStack/stable-diffusion-v1-5-onnx)';
-const clipTokenizer = (): CatalogFile[] => [
-  hubRounded('tokenizer/merges.txt', 525, 1000, { note: CLIP_TOKENIZER_NOTE }),
-  hubRounded('tokenizer/special_tokens_map.json', 496, 1, { note: CLIP_TOKENIZER_NOTE }),
-  hubRounded('tokenizer/tokenizer_config.json', 863, 1, { note: CLIP_TOKENIZER_NOTE }),
-  hubRounded('tokenizer/vocab.json', 1.06, MB, { note: CLIP_TOKENIZER_NOTE }),
+const lcmTokenizer = (tokenizerConfig: CatalogFile): CatalogFile[] => [
+  hubRounded('tokenizer/merges.txt', 525, 1000),
+  exact('tokenizer/special_tokens_map.json', 133),
+  tokenizerConfig,
+  hubRounded('tokenizer/vocab.json', 1.06, MB),
 ];
-
 const LCM: CatalogEntry = {
   id: 'lcm-dreamshaper-v7',
   name: 'LCM Dreamshaper v7',
@@ -354,7 +351,7 @@ const LCM: CatalogEntry = {
     exact('model_index.json', 633),
     exact('scheduler/scheduler_config.json', 539),
     hubRounded('text_encoder/model.onnx', 247, MB),
-    ...clipTokenizer(),
+    ...lcmTokenizer(hubRounded('tokenizer/tokenizer_config.json', 1.19, 1000)),
     hubRounded('unet/config.json', 1.73, 1000),
     hubRounded('unet/model.onnx', 93.7, MB),
     hubRounded('unet/model.onnx_data', 1.64, GB),
@@ -366,6 +363,7 @@ const LCM: CatalogEntry = {
     { url: `${HF}/${LCM16_REPO}/tree/main/text_encoder`, what: 'model.onnx 247 MB' },
     { url: `${HF}/${LCM16_REPO}/tree/main/unet`, what: 'config.json 1.73 kB, model.onnx 93.7 MB, model.onnx_data 1.64 GB' },
     { url: `${HF}/${LCM16_REPO}/tree/main/scheduler`, what: 'scheduler_config.json 539 B' },
+    { url: `${HF}/${LCM16_REPO}/tree/main/tokenizer`, what: 'merges.txt 525 kB, special_tokens_map.json 133 B, tokenizer_config.json 1.19 kB, vocab.json 1.06 MB' },
     { url: `${HF}/${LCM16_REPO}/tree/main`, what: 'vae_decoder/{model.onnx 2.11 MB, model.onnx_data 97.4 MB} (docs/model-folders.md, LCM table)' },
   ],
   dtype: { weights: 'fp16', io: 'fp32' },
@@ -381,10 +379,11 @@ const LCM: CatalogEntry = {
         exact('scheduler/scheduler_config.json', 539),
         exact('text_encoder/config.json', 610),
         hubRounded('text_encoder/model.onnx', 493, MB),
-        ...clipTokenizer(),
+        ...lcmTokenizer(exact('tokenizer/tokenizer_config.json', 765)),
         hubRounded('unet/config.json', 1.73, 1000),
         hubRounded('unet/model.onnx', 1.95, MB),
         hubRounded('unet/model.onnx_data', 3.44, GB),
+        exact('vae_decoder/config.json', 651),
         hubRounded('vae_decoder/model.onnx', 198, MB),
         exact('vae_encoder/config.json', 651),
         hubRounded('vae_encoder/model.onnx', 137, MB),
@@ -396,7 +395,8 @@ const LCM: CatalogEntry = {
         { url: `${HF}/${LCM32_REPO}/tree/${LCM32_REV}/vae_encoder`, what: 'config.json 651 B, model.onnx 137 MB' },
         { url: `${HF}/${LCM32_REPO}/tree/0010c37ddd81113174cbde0939e0d703e8b68e9d/text_encoder`, what: 'config.json 610 B, model.onnx 493 MB' },
         { url: `${HF}/${LCM32_REPO}/tree/${LCM32_REV}/scheduler`, what: 'scheduler_config.json 539 B; model_index.json 588 B at the top; licence mit' },
-        { url: `${HF}/${LCM32_REPO}/tree/4721097/unet`, what: 'vae_decoder/model.onnx 198 MB (docs/model-folders.md, LCM table)' },
+        { url: `${HF}/${LCM32_REPO}/tree/refs%2Fpr%2F14/vae_decoder`, what: 'vae_decoder/{config.json 651 B, model.onnx 198 MB} from 4721097 (add-onnx #11)' },
+        { url: `${HF}/${LCM32_REPO}/tree/4589b3f976e166a178f58fe1ae021756d4393180/tokenizer`, what: 'merges.txt 525 kB, special_tokens_map.json 133 B, tokenizer_config.json 765 B, vocab.json 1.06 MB (added_tokens.json deleted in #8)' },
       ],
       notes: ['Its VAE encoder samples inside the graph (optimum ≤ 1.22): img2img works but is not reproducible from the seed.'],
     },
@@ -481,6 +481,14 @@ export function entryVariants(entry: CatalogEntry): ResolvedVariant[] {
       capabilities: { ...entry.capabilities, ...v.capabilities },
     })),
   ];
+}
+
+/** Where a variant's file is fetched from: its own repo and path, or `from`. Hub variants only. */
+export function fileOrigin(variant: Pick<ResolvedVariant, 'source'>, file: CatalogFile): FileOrigin {
+  if (file.from) return file.from;
+  if (variant.source.kind !== 'hub') throw new CatalogError('source', `${file.path}: not a Hub source`);
+  const sub = variant.source.subfolder;
+  return { repo: variant.source.repo, revision: variant.source.revision, path: sub ? `${sub}/${file.path}` : file.path };
 }
 
 /** Bytes to download (all files). */

@@ -11,7 +11,7 @@
  */
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { catalogEntry, entryVariants, type CatalogFile, type ResolvedVariant } from '@/lib/models/catalog';
+import { catalogEntry, entryVariants, fileOrigin, type ResolvedVariant } from '@/lib/models/catalog';
 import type { EmulatedRepo } from './hub-emulator';
 
 const REPLICAS = 'models/fixtures/replicas';
@@ -45,13 +45,6 @@ export interface ReplicaRepos {
   variant: ResolvedVariant;
 }
 
-function origin(variant: ResolvedVariant, file: CatalogFile): { repo: string; revision: string; path: string } {
-  if (file.from) return file.from;
-  if (variant.source.kind !== 'hub') throw new Error(`${variant.entryId} is not a Hub entry`);
-  const sub = variant.source.subfolder;
-  return { repo: variant.source.repo, revision: variant.source.revision, path: sub ? `${sub}/${file.path}` : file.path };
-}
-
 /**
  * Copies the replica's files into `dest/<owner>--<name>/` in the shape of each Hub repo the
  * entry reads, and returns the emulator's repo list.
@@ -65,7 +58,7 @@ export async function materialiseReplicaRepos(entryId: string, dest: string, var
   const repos = new Map<string, EmulatedRepo>();
   const missing: string[] = [];
   for (const file of variant.files) {
-    const from = origin(variant, file);
+    const from = fileOrigin(variant, file);
     const src = join(replica, file.path);
     if (!(await stat(src).catch(() => null))?.isFile()) {
       missing.push(file.path);

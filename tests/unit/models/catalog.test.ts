@@ -1,10 +1,10 @@
 /** The model catalogue: its validator, and that every entry's files form a folder the loader accepts. */
 import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CATALOG, CatalogError, downloadBytes, entryVariants, partOf, validateCatalog, validateCatalogEntry, type CatalogEntry } from '@/lib/models/catalog';
+import { CATALOG, CatalogError, downloadBytes, entryVariants, fileOrigin, partOf, validateCatalog, validateCatalogEntry, type CatalogEntry } from '@/lib/models/catalog';
 import type { FileSource } from '@/lib/models/file-source';
 import { findPartGraph } from '@/lib/models/layouts/graphs';
 import { loadModelFolder, REQUIRED_PARTS } from '@/lib/models/load-folder';
@@ -173,15 +173,12 @@ describe('every entry is a folder the loader accepts', () => {
           expect(missing).toEqual(entry.id === 'lcm-dreamshaper-v7' && variant.id === 'default' ? ['vae_decoder/model.onnx_data'] : []);
           // Assemble the folder the loader will read: each file from its repo and path.
           const overrides: Record<string, Uint8Array> = {};
-          const { readFile } = await import('node:fs/promises');
           for (const f of variant.files) {
             if (missing.includes(f.path)) continue;
-            const repo = f.from?.repo ?? (variant.source.kind === 'hub' ? variant.source.repo : '');
-            const at = f.from?.path ?? f.path;
-            overrides[f.path] = new Uint8Array(await readFile(join(repos.find((r) => r.id === repo)!.folder, at)));
+            const from = fileOrigin(variant, f);
+            overrides[f.path] = new Uint8Array(await readFile(join(repos.find((r) => r.id === from.repo)!.folder, from.path)));
           }
           const empty = join(dest, 'assembled');
-          const { mkdir } = await import('node:fs/promises');
           await mkdir(empty);
           const folder = await loadModelFolder(dirSource(empty, overrides));
           const expectedParts = [...new Set(variant.files.map((f) => partOf(f.path)).filter((p) => p !== null))].sort();
