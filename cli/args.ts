@@ -50,7 +50,8 @@ export const USAGE = `usage: npm run generate -- --model <folder|url|owner/repo[
        [--control-image sketch.png [--control-scale S] [--control-start F] [--control-end F]]
        [--init-image init.png [--strength F]]
 Hub repos are cached as huggingface_hub does ($HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub);
-  HF_ENDPOINT (default https://huggingface.co), HF_TOKEN for gated or private repos, HF_HUB_OFFLINE=1 for the cache alone
+  HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (else the token \`hf auth login\` saved) for gated or private repos,
+  HF_HUB_OFFLINE=1 for the cache alone, HF_HUB_DOWNLOAD_TIMEOUT=seconds without data before a download resumes (default 10)
 limits:
 ${NUMERIC_FLAGS.map(limitLine).join('\n')}
   (--control-start must be below --control-end)`;

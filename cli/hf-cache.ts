@@ -31,6 +31,19 @@ export function hubCacheDir(env: Env = process.env): string {
   return join(expandHome(home), 'hub');
 }
 
+/**
+ * The token huggingface_hub would send: $HF_TOKEN, else the legacy $HUGGING_FACE_HUB_TOKEN, else the
+ * file `hf auth login` / `huggingface-cli login` writes ($HF_TOKEN_PATH, else $HF_HOME/token).
+ */
+export async function hubToken(env: Env = process.env): Promise<string | undefined> {
+  const fromEnv = env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN;
+  if (fromEnv) return fromEnv.trim();
+  const home = env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface');
+  const file = env.HF_TOKEN_PATH ? expandHome(env.HF_TOKEN_PATH) : join(expandHome(home), 'token');
+  const saved = (await readFile(file, 'utf8').catch(() => '')).trim();
+  return saved || undefined;
+}
+
 /** HF_HUB_OFFLINE as huggingface_hub reads booleans: 1, ON, YES, TRUE. */
 export function isOffline(env: Env = process.env): boolean {
   return ['1', 'ON', 'YES', 'TRUE'].includes((env.HF_HUB_OFFLINE ?? '').toUpperCase());
@@ -318,7 +331,7 @@ export interface HubSourceOptions {
 /** A FileSource over the cached snapshot of `ref`, downloading what is missing first (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, HF_HOME…). */
 export async function hubSource(ref: HubRepoRef, options: HubSourceOptions = {}): Promise<FileSource & { snapshot: SnapshotResult }> {
   const env = options.env ?? process.env;
-  const client = new HubClient({ endpoint: env.HF_ENDPOINT || DEFAULT_ENDPOINT, token: env.HF_TOKEN, fetch: options.fetch });
+  const client = new HubClient({ endpoint: env.HF_ENDPOINT || DEFAULT_ENDPOINT, token: await hubToken(env), fetch: options.fetch });
   const stallSeconds = Number(env.HF_HUB_DOWNLOAD_TIMEOUT || DEFAULT_STALL_SECONDS);
   if (!(stallSeconds > 0)) throw new Error(`HF_HUB_DOWNLOAD_TIMEOUT must be a number of seconds above 0 (got "${env.HF_HUB_DOWNLOAD_TIMEOUT}")`);
   const reporter = options.log?.progress ? null : createProgressReporter(formatRepoRef(ref), process.stderr);

@@ -23,7 +23,24 @@ export interface HubClientOptions {
    * the token either way. The price: `headFile` then reads the CDN's answer (its ETag, no X-Repo-Commit).
    */
   redirects?: 'manual' | 'follow';
+  /**
+   * What a 401/403 tells the person to do, in the words of where the token comes from: the CLI
+   * says HF_TOKEN (the default), the studio its token field.
+   */
+  authHints?: Partial<AuthHints>;
 }
+
+export interface AuthHints {
+  /** No token was sent and the Hub wants one. */
+  missing: string;
+  /** A token was sent and the Hub refused it for this repo. */
+  refused: string;
+}
+
+const CLI_AUTH_HINTS: AuthHints = {
+  missing: 'set HF_TOKEN to a Hub access token with read access (sent as Authorization: Bearer <token>)',
+  refused: 'the token in HF_TOKEN has no access to it (a gated repo needs its terms accepted on the Hub with that account)',
+};
 
 export interface HubFileEntry {
   /** Path inside the repo (not the subfolder). */
@@ -85,12 +102,14 @@ export class HubClient {
   private readonly token?: string;
   private readonly fetchImpl: typeof fetch;
   readonly redirects: 'manual' | 'follow';
+  private readonly hints: AuthHints;
 
   constructor(options: HubClientOptions = {}) {
     this.endpoint = (options.endpoint || DEFAULT_ENDPOINT).replace(/\/+$/, '');
     this.token = options.token || undefined;
     this.fetchImpl = options.fetch ?? ((...args) => fetch(...args));
     this.redirects = options.redirects ?? 'manual';
+    this.hints = { ...CLI_AUTH_HINTS, ...options.authHints };
   }
 
   /** Is a token configured (for messages: "set a token" vs "this token has no access")? */
@@ -223,13 +242,11 @@ export class HubClient {
     const detail = `HTTP ${res.status}${code ? ` ${code}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`;
     if (code === 'RepoNotFound') {
       // Anonymous callers get 401 for a repo that is missing or private (the Hub tells them apart only to a token holder).
-      const hint = this.token ? '' : ' (or it is private: set HF_TOKEN to a token with read access)';
+      const hint = this.token ? '' : ` (or it is private: ${this.hints.missing})`;
       throw new HubHttpError('missing-file', file, `the repo ${repo} does not exist${hint} (${detail} for ${file})`, res.status);
     }
     if (res.status === 401 || res.status === 403) {
-      const hint = this.token
-        ? `the token in HF_TOKEN has no access to it (a gated repo needs its terms accepted on the Hub with that account)`
-        : `set HF_TOKEN to a Hub access token with read access (sent as Authorization: Bearer <token>)`;
+      const hint = this.token ? this.hints.refused : this.hints.missing;
       throw new HubHttpError('fetch-failed', file, `${repo} is gated or private, or does not exist (${detail} for ${file}): ${hint}`, res.status);
     }
     if (res.status === 404) {

@@ -158,6 +158,16 @@ describe('errors name what to do', () => {
     expect(wrong!.message).not.toMatch(/set HF_TOKEN/);
   });
 
+  it('authHints put the words of where the token lives (a studio field) in the messages', async () => {
+    const hints = { missing: 'enter a Hub token under Settings → Hub', refused: 'the token under Settings → Hub has no access to it' };
+    const anon = await failure(new HubClient({ endpoint: hub.endpoint, authHints: hints }).listFiles(GATED, 'main'));
+    expect(anon!.message).toMatch(/: enter a Hub token under Settings → Hub$/);
+    const wrong = await failure(new HubClient({ endpoint: hub.endpoint, token: 'hf_x', authHints: hints }).listFiles(GATED, 'main'));
+    expect(wrong!.message).toMatch(/: the token under Settings → Hub has no access to it$/);
+    const missing = await failure(new HubClient({ endpoint: hub.endpoint, authHints: hints }).listFiles('lantern/nope', 'main'));
+    expect(missing!.message).toMatch(/does not exist \(or it is private: enter a Hub token under Settings → Hub\)/);
+  });
+
   it('404 codes become missing-file errors naming the repo, the revision or the file', async () => {
     const repo = await failure(client().resolveRevision('lantern/nope', 'main'));
     expect(repo).toMatchObject({ problem: 'missing-file', code: 'model-missing-file', status: 401 });
