@@ -185,7 +185,9 @@ export class HubClient {
     path: string,
     options: { range?: { start: number; end?: number }; signal?: AbortSignal } = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = {};
+    // identity: a compressed answer would not be the bytes the Range and the hash count (CloudFront ignores a Range when it gzips).
+    // Browsers keep their own Accept-Encoding (a forbidden header), which is harmless for the binary files LFS serves.
+    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
     if (options.range) headers.range = `bytes=${options.range.start}-${options.range.end ?? ''}`;
     let url = resolveUrl(this.endpoint, repo, revision, path);
     if (this.redirects === 'follow') return this.request(url, { headers, signal: options.signal }, path, { repo, revision });
