@@ -6,7 +6,7 @@ const frameworks = ['react', 'react-dom', 'next', 'next/*', 'zustand', 'zustand/
 const config = [
   ...next,
   ...nextTs,
-  { ignores: ['.next/**', 'node_modules/**', 'public/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts'] },
+  { ignores: ['.next/**', 'out/**', 'node_modules/**', 'public/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts'] },
   {
     // The engine stays framework-free and deterministic.
     files: ['lib/**/*.ts'],

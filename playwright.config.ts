@@ -13,10 +13,12 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
-  use: { baseURL: `http://127.0.0.1:${PORT}`, acceptDownloads: true, trace: 'off' },
+  // Service workers are blocked except in e2e/static-export.spec.ts: page.route never sees a request
+  // a worker answers, and the shell cache would outlive a spec. This server sends COOP/COEP itself.
+  use: { baseURL: `http://127.0.0.1:${PORT}`, acceptDownloads: true, trace: 'off', serviceWorkers: 'block' },
   webServer: {
-    // The app must be built first (`npm run build`); the test script does that.
-    command: `npx next start -p ${PORT} -H 127.0.0.1`,
+    // Serves the static export in out/ (`npm run build`; the test script does that).
+    command: `node scripts/serve-static.mjs --dir out --port ${PORT} --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

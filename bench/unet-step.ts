@@ -91,8 +91,11 @@ async function main() {
   results.node_cpu = await nodeBench();
   console.log('onnxruntime-node CPU', results.node_cpu);
   if (!values['no-browser']) {
-    // Own process group: npx starts next-server as a child, and both must go when we are done.
-    const server = spawn('npx', ['next', 'start', '-p', values.port!, '-H', '127.0.0.1'], { stdio: 'ignore', detached: true });
+    // The static export (out/) on its own server; own process group, so it goes when we are done.
+    const server = spawn(process.execPath, ['scripts/serve-static.mjs', '--dir', 'out', '--port', values.port!, '--host', '127.0.0.1'], {
+      stdio: 'ignore',
+      detached: true,
+    });
     try {
       await new Promise((r) => setTimeout(r, 4000));
       for (const backend of ['wasm', 'webgpu'] as const) {
