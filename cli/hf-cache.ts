@@ -186,7 +186,7 @@ async function fetchBlob(
         try {
           res = await opts.client.download(opts.ref.repo, commit, entry.path, { ...(start > 0 ? { range: { start } } : {}), signal: watchdog.signal });
         } catch (err) {
-          if (err instanceof HubHttpError && err.status < 500) throw err;
+          if (err instanceof HubHttpError && err.status < 500 && err.status !== 429) throw err; // a refusal; 5xx and 429 may pass
           lastError = watchdog.signal.aborted ? broke(err) : err;
           continue;
         }
@@ -274,10 +274,11 @@ export async function snapshotDownload(opts: SnapshotOptions): Promise<SnapshotR
   }
   const snapshot = join(repoDir, 'snapshots', commit);
   const progress: SnapshotProgress = { filesDone: 0, files: files.length, bytesDone: 0, bytesFetched: 0, bytes: files.reduce((a, f) => a + f.size, 0) };
-  const inPlace = new Map<string, number>(); // per blob: bytes on disk, so a restart from zero is not counted twice
-  const place = (etag: string, bytes: number) => {
-    progress.bytesDone += bytes - (inPlace.get(etag) ?? 0);
-    inPlace.set(etag, bytes);
+  // Per listed path: its bytes in place, so a restart from zero is not counted twice and two paths with one blob both count.
+  const inPlace = new Map<string, number>();
+  const place = (path: string, bytes: number) => {
+    progress.bytesDone += bytes - (inPlace.get(path) ?? 0);
+    inPlace.set(path, bytes);
   };
   const result: SnapshotResult = { folder: join(snapshot, ref.subfolder), commit, downloaded: [], reused: [], bytesFetched: 0 };
   const inFlight = new Map<string, Promise<number>>(); // two paths with one blob fetch it once
@@ -286,26 +287,29 @@ export async function snapshotDownload(opts: SnapshotOptions): Promise<SnapshotR
     const present = await exists(pointer);
     if (present?.isFile() && present.size === entry.size) {
       result.reused.push(entry.path);
-      place(`snapshot:${entry.path}`, entry.size);
+      place(entry.path, entry.size);
     } else {
       const etag = entry.sha256 ?? (entry.oid || (await client.headFile(ref.repo, commit, entry.path)).etag);
       const blob = join(repoDir, 'blobs', etag);
       const blobStat = await exists(blob);
       if (blobStat?.isFile() && blobStat.size === entry.size) {
         result.reused.push(entry.path);
-        if (!inPlace.has(etag)) place(etag, entry.size);
+        place(entry.path, entry.size);
       } else {
         let job = inFlight.get(etag);
+        const joined = job !== undefined;
         if (!job) {
           job = fetchBlob(opts, commit, entry, blob, (bytes, fetched) => {
-            place(etag, bytes);
+            place(entry.path, bytes);
             progress.bytesFetched += fetched;
             progress.current = entry.path;
             opts.onProgress?.(progress);
           });
           inFlight.set(etag, job);
         }
-        result.bytesFetched += await job;
+        const fetched = await job;
+        if (joined) place(entry.path, entry.size);
+        else result.bytesFetched += fetched; // the network brought it once
         result.downloaded.push(entry.path);
       }
       await linkInto(blob, pointer);

@@ -226,6 +226,49 @@ describe('the Hub cache (in process)', () => {
     hub.clearFaults();
   });
 
+  it('a 429 (rate limit) is retried; a 404 is not', async () => {
+    hub.clearFaults();
+    hub.failOnce('model_index.json', 429);
+    const start = hub.log.length;
+    await snapshotDownload({ ref, client: client(), cacheDir: await fresh('429') });
+    expect(
+      hub
+        .fileRequests('model_index.json')
+        .filter((l) => hub.log.indexOf(l) >= start)
+        .map((l) => l.status),
+    ).toEqual([429, 200]);
+    hub.failOnce('model_index.json', 404);
+    const begin = hub.log.length;
+    await expect(snapshotDownload({ ref, client: client(), cacheDir: await fresh('404') })).rejects.toMatchObject({ status: 404, file: 'model_index.json' });
+    expect(hub.log.slice(begin).filter((l) => l.file === 'model_index.json').length).toBe(1);
+  });
+
+  it('two paths with one blob: fetched once, both linked, progress ends at the listed total', async () => {
+    const folder = await mkdtemp(join(dir, 'twins-src-'));
+    await mkdir(join(folder, 'a'));
+    await mkdir(join(folder, 'b'));
+    const weights = Buffer.alloc(150_000, 7);
+    await writeFile(join(folder, 'a', 'w.bin'), weights);
+    await writeFile(join(folder, 'b', 'w.bin'), weights);
+    await writeFile(join(folder, 'model_index.json'), '{}');
+    const twins = await startHubEmulator({ repos: [{ id: 'lantern/twins', folder }] });
+    try {
+      let last = { bytesDone: 0, bytes: -1, bytesFetched: 0 };
+      const r = await snapshotDownload({
+        ref: { repo: 'lantern/twins', revision: 'main', subfolder: '' },
+        client: new HubClient({ endpoint: twins.endpoint }),
+        cacheDir: await fresh('twins'),
+        onProgress: (p) => (last = { ...p }),
+      });
+      expect(twins.log.filter((l) => l.origin === 'cdn').length).toBe(1);
+      expect(r.bytesFetched).toBe(150_002);
+      expect(last).toMatchObject({ bytesDone: 300_002, bytes: 300_002, bytesFetched: 150_002 });
+      expect(sha256(await readFile(join(r.folder, 'b', 'w.bin')))).toBe(sha256(weights));
+    } finally {
+      await twins.stop();
+    }
+  });
+
   it('resumes a .incomplete blob left by an earlier run', async () => {
     const cacheDir = await fresh('incomplete');
     const file = hub.repos.get(REPO)!.files.get(WEIGHTS)!;

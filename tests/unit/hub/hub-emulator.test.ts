@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCommit, fileHashes, parseRange, startHubEmulator, writeSyntheticFile, type HubEmulator } from '../../helpers/hub-emulator';
+import { parseRepoSpec } from '../../helpers/hub-emulator-server';
 
 const REPO = 'lantern/tiny';
 const TOKEN = 'hf_secret';
@@ -207,5 +208,13 @@ describe('large files and faults', () => {
     } finally {
       hub.throttle(null);
     }
+  });
+});
+
+describe('the launcher', () => {
+  it('reads --repo owner/name=folder[@token], naming a value it refuses', () => {
+    expect(parseRepoSpec('lantern/sd=models/x')).toEqual({ id: 'lantern/sd', folder: 'models/x' });
+    expect(parseRepoSpec('lantern/gated=models/x@hf_secret')).toEqual({ id: 'lantern/gated', folder: 'models/x', token: 'hf_secret' });
+    expect(() => parseRepoSpec('models/x')).toThrow('--repo "models/x" is not owner/name=folder[@token]');
   });
 });
