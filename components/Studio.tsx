@@ -4,6 +4,9 @@ import { useRun } from '@/stores/run';
 import { useSettings } from '@/stores/settings';
 import type { BackendPreference } from '@/lib/onnx/types';
 import { loadModel, startGenerate } from './engine';
+import { openChoice } from './models/library';
+import { ModelBar } from './models/ModelBar';
+import { ModelPicker } from './models/ModelPicker';
 import { GenerateBar } from './GenerateBar';
 import { buildRunRequest } from './run-request';
 import { SketchPanel } from './sketch/SketchPanel';
@@ -12,23 +15,24 @@ import { ResultView } from './ResultView';
 import { SamplerControls } from './SamplerControls';
 import { StatusLine } from './StatusLine';
 
-export const DEFAULT_MODEL_URL = '/models/lantern-shapes/';
 const BACKENDS: readonly string[] = ['auto', 'webgpu', 'wasm'];
 
-/** `?model=` and `?backend=` let a link (or a test) pick the model folder and backend. */
-function urlOverrides(): { model: string; backend: BackendPreference | null } {
+/** `?model=` and `?backend=` let a link (or a test) pick the model folder and backend for this page load. */
+function urlOverrides(): { model: string | null; backend: BackendPreference | null } {
   const q = new URLSearchParams(window.location.search);
   const backend = q.get('backend');
-  return { model: q.get('model') ?? DEFAULT_MODEL_URL, backend: backend && BACKENDS.includes(backend) ? (backend as BackendPreference) : null };
+  return { model: q.get('model'), backend: backend && BACKENDS.includes(backend) ? (backend as BackendPreference) : null };
 }
 
 export function Studio() {
   const backendSetting = useSettings((s) => s.backend);
+  const lowMemory = useSettings((s) => s.lowMemory);
 
   useEffect(() => {
     const { model, backend } = urlOverrides();
-    loadModel(model, backend ?? backendSetting);
-  }, [backendSetting]);
+    if (model) loadModel({ kind: 'url', baseUrl: model }, backend ?? backendSetting, lowMemory);
+    else openChoice(useSettings.getState().model);
+  }, [backendSetting, lowMemory]);
 
   const generateNow = useCallback(() => {
     if (useRun.getState().phase !== 'ready') return;
@@ -55,6 +59,8 @@ export function Studio() {
         </h1>
         <span className="text-sm text-neutral-500">diffusion in your browser — nothing leaves this device</span>
       </header>
+      <ModelBar />
+      <ModelPicker />
       <div className="grid gap-6 md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <section className="flex flex-col gap-4" aria-label="Settings">
           <PromptFields />

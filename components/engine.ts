@@ -10,7 +10,7 @@ import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
 import { useSettings, type Settings } from '@/stores/settings';
 import { DEFAULT_PARAMS, sanitizeParams } from '@/lib/diffusion/params';
-import type { ModelInfo } from '@/lib/worker/protocol';
+import { sourceLabel, type ModelInfo, type ModelSourceSpec } from '@/lib/worker/protocol';
 
 /**
  * A newly loaded model brings its recommended settings (lantern.json) once; later edits stay.
@@ -18,7 +18,7 @@ import type { ModelInfo } from '@/lib/worker/protocol';
  */
 function applyRecommended(info: ModelInfo): void {
   const settings = useSettings.getState();
-  if (settings.defaultsAppliedFor === info.baseUrl) return;
+  if (settings.defaultsAppliedFor === info.sourceLabel) return;
   const r = info.recommended;
   const given = { steps: r.steps, guidanceScale: r.guidance, width: r.width, height: r.height, scheduler: r.scheduler };
   const current = {
@@ -30,8 +30,8 @@ function applyRecommended(info: ModelInfo): void {
     scheduler: settings.scheduler,
   };
   const { params, dropped } = sanitizeParams(given, current);
-  if (dropped.length) console.warn(`lantern: ${info.baseUrl} recommends unusable settings`, dropped);
-  const patch: Partial<Settings> = { defaultsAppliedFor: info.baseUrl };
+  if (dropped.length) console.warn(`lantern: ${info.sourceLabel} recommends unusable settings`, dropped);
+  const patch: Partial<Settings> = { defaultsAppliedFor: info.sourceLabel };
   for (const key of Object.keys(given) as Array<keyof typeof given>) {
     if (given[key] !== undefined) Object.assign(patch, { [key]: params[key] });
   }
@@ -57,10 +57,11 @@ function getClient(): DiffusionClient {
   return client;
 }
 
-export function loadModel(baseUrl: string, backend: BackendPreference): void {
+/** Opens a model folder in the worker, releasing the one in use first (two SD models rarely fit at once); prompt, sketch and history stay. */
+export function loadModel(source: ModelSourceSpec, backend: BackendPreference, lowMemory = false): void {
   const run = useRun.getState();
-  run.patch({ phase: 'loading-model', loadLabel: 'starting', error: null, model: null, message: `loading ${baseUrl}` });
-  getClient().send({ type: 'load-model', baseUrl, backend }, (e) => {
+  run.patch({ phase: 'loading-model', loadLabel: 'starting', error: null, model: null, message: `loading ${sourceLabel(source)}` });
+  getClient().send({ type: 'load-model', source, backend, lowMemory }, (e) => {
     const patch = useRun.getState().patch;
     switch (e.type) {
       case 'load-progress':

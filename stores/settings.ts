@@ -5,6 +5,9 @@ import { DEFAULT_PARAMS, sanitizeParams, type DroppedParam, type SchedulerName }
 import type { BackendPreference } from '@/lib/onnx/types';
 
 export type SeedMode = 'random' | 'fixed';
+/** The model to open at start: a folder by URL (the embedded one by default) or a Hub repo (opened from the OPFS cache). */
+export type ModelChoice = { kind: 'url'; baseUrl: string } | { kind: 'hub'; repo: string; revision: string; subfolder: string };
+export const DEFAULT_MODEL: ModelChoice = { kind: 'url', baseUrl: '/models/lantern-shapes/' };
 /** Where img2img's init image comes from. */
 export type InitSource = 'none' | 'upload' | 'last' | 'sketch';
 
@@ -31,6 +34,9 @@ export interface Settings {
   liveMode: boolean;
   /** The model whose recommended settings were last applied; a new model applies its own once. */
   defaultsAppliedFor: string | null;
+  model: ModelChoice;
+  /** Release the text encoder after encoding and load the VAE decoder only to decode: less memory, slower generates. */
+  lowMemory: boolean;
 }
 
 /** The generation parameters among the settings: they start from, and are repaired by, lib/diffusion/params. */
@@ -65,7 +71,24 @@ export const DEFAULT_SETTINGS: Settings = {
   initSource: 'none',
   liveMode: false,
   defaultsAppliedFor: null,
+  model: DEFAULT_MODEL,
+  lowMemory: false,
 };
+
+const HUB_NAME = /^[\w.-]+\/[\w.-]+$/;
+function isModelChoice(v: unknown): boolean {
+  const c = v as Partial<Record<string, unknown>> | null;
+  if (typeof c !== 'object' || c === null) return false;
+  if (c.kind === 'url') return typeof c.baseUrl === 'string' && c.baseUrl.length > 0;
+  return (
+    c.kind === 'hub' &&
+    typeof c.repo === 'string' &&
+    HUB_NAME.test(c.repo) &&
+    typeof c.revision === 'string' &&
+    c.revision !== '' &&
+    typeof c.subfolder === 'string'
+  );
+}
 
 const SEED_MODES: readonly SeedMode[] = ['random', 'fixed'];
 const INIT_SOURCES: readonly InitSource[] = ['none', 'upload', 'last', 'sketch'];
@@ -95,6 +118,8 @@ export function restoreSettings(saved: unknown, base: Settings = DEFAULT_SETTING
   option('controlEnabled', isBoolean);
   option('liveMode', isBoolean);
   option('defaultsAppliedFor', (v) => v === null || typeof v === 'string');
+  option('model', isModelChoice);
+  option('lowMemory', isBoolean);
   return { settings, dropped };
 }
 

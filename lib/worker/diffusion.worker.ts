@@ -4,7 +4,7 @@
  * studio lives here, so the UI thread never blocks. Messages are typed in ./protocol.
  */
 import { chooseBackend, configureRuntime, createWebSessionFactory } from '../onnx/web';
-import { fetchSource } from '../models/file-source';
+import { openModelSource } from './model-sources';
 import { DiffusionWorkerHandler } from './handler';
 import type { WorkerEvent, WorkerRequest } from './protocol';
 
@@ -18,7 +18,7 @@ const handler = new DiffusionWorkerHandler(
       const choice = await chooseBackend(pref);
       return { factory: createWebSessionFactory(choice.backend), reason: choice.reason };
     },
-    source: (baseUrl) => fetchSource(baseUrl),
+    source: openModelSource,
     now: () => performance.now(),
   },
   (event: WorkerEvent, transfer?: Transferable[]) => self.postMessage(event, transfer ?? []),

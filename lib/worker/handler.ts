@@ -5,18 +5,18 @@
  */
 import { CancelledError, generate } from '../diffusion/pipeline';
 import { LanternError } from '../errors';
-import { fixedImageSize, loadPipeline, recommendedSettings, releasePipeline, type PipelineModels } from '../diffusion/load-pipeline';
+import { fixedImageSize, loadPipeline, recommendedSettings, releasePipeline, type LoadProgress, type PipelineModels } from '../diffusion/load-pipeline';
 import { imageToRgba, latentPreviewRgba } from '../tensor/image';
 import type { FileSource } from '../models/file-source';
 import { loadModelFolder } from '../models/load-folder';
 import { createScheduler, schedulerLabel } from '../diffusion/schedulers';
 import type { SchedulerConfig } from '../diffusion/schedulers/types';
 import type { BackendPreference, SessionFactory } from '../onnx/types';
-import type { ErrorCode, ModelInfo, WorkerEvent, WorkerRequest } from './protocol';
+import { sourceLabel, type ErrorCode, type ModelInfo, type ModelSourceSpec, type WorkerEvent, type WorkerRequest } from './protocol';
 
 export interface HandlerDeps {
   openBackend(pref: BackendPreference): Promise<{ factory: SessionFactory; reason: string }>;
-  source(baseUrl: string): FileSource;
+  source(spec: ModelSourceSpec): FileSource | Promise<FileSource>;
   now(): number;
 }
 
@@ -81,13 +81,19 @@ export class DiffusionWorkerHandler {
   private async load(req: Extract<WorkerRequest, { type: 'load-model' }>): Promise<void> {
     const start = this.deps.now();
     const { factory, reason } = await this.deps.openBackend(req.backend);
-    const folder = await loadModelFolder(this.deps.source(req.baseUrl));
-    const models = await loadPipeline(folder, factory, (p) => this.post({ id: req.id, type: 'load-progress', part: p.part, loaded: p.loaded, total: p.total }));
+    const folder = await loadModelFolder(await this.deps.source(req.source));
+    // The model in use goes first: a real SD model is 2–5 GB, and two rarely fit at once.
     if (this.models) await releasePipeline(this.models);
+    this.models = null;
+    this.info = null;
+    const progress = (p: LoadProgress) => this.post({ id: req.id, type: 'load-progress', part: p.part, loaded: p.loaded, total: p.total });
+    const models = await loadPipeline(folder, factory, progress, { lowMemory: req.lowMemory === true });
     this.models = models;
     this.info = {
       name: folder.name,
-      baseUrl: req.baseUrl,
+      sourceLabel: sourceLabel(req.source),
+      sourceKind: req.source.kind,
+      lowMemory: models.lowMemory,
       backend: factory.backend,
       backendReason: reason,
       family: { id: models.family.family.id, label: models.family.family.label, evidence: models.family.evidence },

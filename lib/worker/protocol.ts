@@ -12,15 +12,44 @@ import type { LayoutKind } from '../models/load-folder';
 
 export type { BackendPreference };
 
+/** Where a model folder comes from. Every kind is read in place: nothing leaves the device. */
+export type ModelSourceSpec =
+  /** A folder served over HTTP: the embedded model (same origin) or any URL. */
+  | { kind: 'url'; baseUrl: string }
+  /** A Hub snapshot the cache worker downloaded into OPFS (lib/worker/cache-protocol.ts). */
+  | { kind: 'cache'; key: string; label: string }
+  /** A folder picked with <input webkitdirectory> or dropped: File objects with their paths inside it. */
+  | { kind: 'files'; name: string; files: { path: string; file: File }[] }
+  /** A folder opened with showDirectoryPicker(). */
+  | { kind: 'directory'; name: string; handle: FileSystemDirectoryHandle };
+
+/** What the status line and errors call a source. */
+export function sourceLabel(source: ModelSourceSpec): string {
+  switch (source.kind) {
+    case 'url':
+      return source.baseUrl;
+    case 'cache':
+      return source.label;
+    case 'files':
+    case 'directory':
+      return `local folder ${source.name}`;
+  }
+}
+
 export type WorkerRequest =
-  | { id: string; type: 'load-model'; baseUrl: string; backend: BackendPreference }
+  /** lowMemory: the text encoder and VAE decoder live only while they run (less memory, slower generates). */
+  | { id: string; type: 'load-model'; source: ModelSourceSpec; backend: BackendPreference; lowMemory?: boolean }
   | { id: string; type: 'generate'; params: GenerateParams; previews: boolean; images?: GenerateImages }
   | { id: string; type: 'cancel'; target: string }
   | { id: string; type: 'count-tokens'; text: string };
 
 export interface ModelInfo {
   name: string;
-  baseUrl: string;
+  /** sourceLabel() of where it was loaded from. */
+  sourceLabel: string;
+  sourceKind: ModelSourceSpec['kind'];
+  /** Loaded in low-memory mode (text encoder and VAE decoder opened per run). */
+  lowMemory: boolean;
   backend: Backend;
   /** Why this backend (e.g. "no WebGPU adapter available: fell back to wasm"). */
   backendReason: string;

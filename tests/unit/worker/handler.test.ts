@@ -24,7 +24,10 @@ function setup(overrides: Partial<HandlerDeps> = {}, onEvent?: (e: WorkerEvent) 
   const handler = new DiffusionWorkerHandler(
     {
       openBackend: async (pref) => ({ factory, reason: `fake (${pref})` }),
-      source: (base) => dirSource(base),
+      source: (spec) => {
+        if (spec.kind !== 'url') throw new Error(`test handler serves url sources only, not ${spec.kind}`);
+        return dirSource(spec.baseUrl);
+      },
       now: () => (clock += 5),
       ...overrides,
     },
@@ -41,7 +44,7 @@ const of = <T extends WorkerEvent['type']>(events: WorkerEvent[], type: T) => ev
 describe('worker handler', () => {
   it('loads a model folder and reports the backend and recommended settings', async () => {
     const { handler, events } = setup();
-    await handler.handle({ id: 'a', type: 'load-model', baseUrl: 'models/fixtures/tiny-sd', backend: 'auto' });
+    await handler.handle({ id: 'a', type: 'load-model', source: { kind: 'url', baseUrl: 'models/fixtures/tiny-sd' }, backend: 'auto' });
     const [ready] = of(events, 'model-ready');
     expect(ready.id).toBe('a');
     expect(ready.info.backend).toBe('wasm');
@@ -53,7 +56,7 @@ describe('worker handler', () => {
 
   it('generates: one progress event per step, then an RGBA result', async () => {
     const { handler, events, factory } = setup();
-    await handler.handle({ id: 'a', type: 'load-model', baseUrl: 'models/fixtures/tiny-sd', backend: 'auto' });
+    await handler.handle({ id: 'a', type: 'load-model', source: { kind: 'url', baseUrl: 'models/fixtures/tiny-sd' }, backend: 'auto' });
     await handler.handle({ id: 'g', type: 'generate', params: PARAMS, previews: true });
     expect(of(events, 'progress').map((e) => e.step)).toEqual([1, 2, 3, 4]);
     expect(of(events, 'preview')).toHaveLength(4);
@@ -69,7 +72,7 @@ describe('worker handler', () => {
 
   it('skips the unconditional pass at guidance ≤ 1', async () => {
     const { handler, factory } = setup();
-    await handler.handle({ id: 'a', type: 'load-model', baseUrl: 'models/fixtures/tiny-sd', backend: 'auto' });
+    await handler.handle({ id: 'a', type: 'load-model', source: { kind: 'url', baseUrl: 'models/fixtures/tiny-sd' }, backend: 'auto' });
     await handler.handle({ id: 'g', type: 'generate', params: { ...PARAMS, guidanceScale: 1 }, previews: false });
     expect(factory.runs.filter((r) => r.startsWith('text_encoder'))).toHaveLength(1);
   });
@@ -85,7 +88,7 @@ describe('worker handler', () => {
         inbox.port2.postMessage({ id: 'c', type: 'cancel', target: 'g' });
       }
     });
-    await handler.handle({ id: 'a', type: 'load-model', baseUrl: 'models/fixtures/tiny-sd', backend: 'auto' });
+    await handler.handle({ id: 'a', type: 'load-model', source: { kind: 'url', baseUrl: 'models/fixtures/tiny-sd' }, backend: 'auto' });
     await handler.handle({ id: 'g', type: 'generate', params: { ...PARAMS, steps: 50 }, previews: false });
     const [cancelled] = of(events, 'cancelled');
     expect(cancelled.id).toBe('g');
@@ -100,8 +103,8 @@ describe('worker handler', () => {
   it('answers errors with codes: no model, invalid params, missing file', async () => {
     const { handler, events } = setup();
     await handler.handle({ id: 'g', type: 'generate', params: PARAMS, previews: false });
-    await handler.handle({ id: 'm', type: 'load-model', baseUrl: 'models/fixtures/does-not-exist', backend: 'auto' });
-    await handler.handle({ id: 'a', type: 'load-model', baseUrl: 'models/fixtures/tiny-sd', backend: 'auto' });
+    await handler.handle({ id: 'm', type: 'load-model', source: { kind: 'url', baseUrl: 'models/fixtures/does-not-exist' }, backend: 'auto' });
+    await handler.handle({ id: 'a', type: 'load-model', source: { kind: 'url', baseUrl: 'models/fixtures/tiny-sd' }, backend: 'auto' });
     await handler.handle({ id: 'p', type: 'generate', params: { ...PARAMS, width: 30 }, previews: false });
     const errors = of(events, 'error');
     expect(errors.map((e) => [e.id, e.code])).toEqual([
@@ -115,7 +118,7 @@ describe('worker handler', () => {
 
   it('counts prompt tokens with the model tokenizer', async () => {
     const { handler, events } = setup();
-    await handler.handle({ id: 'a', type: 'load-model', baseUrl: 'models/fixtures/tiny-sd', backend: 'auto' });
+    await handler.handle({ id: 'a', type: 'load-model', source: { kind: 'url', baseUrl: 'models/fixtures/tiny-sd' }, backend: 'auto' });
     await handler.handle({ id: 't', type: 'count-tokens', text: 'a red circle' });
     const [count] = of(events, 'token-count');
     expect(count).toMatchObject({ id: 't', count: 3, max: 75, truncated: false });
