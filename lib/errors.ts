@@ -63,6 +63,8 @@ export class BackendError extends LanternError {
     /** The model file, e.g. "unet/model.onnx". */
     readonly label: string,
     message: string,
+    /** A device feature the model needs and this one lacks: another backend may run it. */
+    readonly missingFeature?: 'shader-f16',
   ) {
     super(message);
     this.name = 'BackendError';

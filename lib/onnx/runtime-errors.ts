@@ -21,6 +21,7 @@ export function runtimeError(label: string, what: string, err: unknown): Lantern
     return new BackendError(
       label,
       `${message} — this GPU has no shader-f16, which float16 models need on WebGPU: switch the backend to wasm or use an fp32 model`,
+      'shader-f16',
     );
   return new BackendError(label, message);
 }

@@ -4,7 +4,7 @@
  * so tests drive it with a fake session factory.
  */
 import { CancelledError, generate } from '../diffusion/pipeline';
-import { LanternError } from '../errors';
+import { BackendError, LanternError } from '../errors';
 import { fixedImageSize, loadPipeline, recommendedSettings, releasePipeline, type LoadProgress, type PipelineModels } from '../diffusion/load-pipeline';
 import { imageToRgba, latentPreviewRgba } from '../tensor/image';
 import type { FileSource } from '../models/file-source';
@@ -80,14 +80,24 @@ export class DiffusionWorkerHandler {
 
   private async load(req: Extract<WorkerRequest, { type: 'load-model' }>): Promise<void> {
     const start = this.deps.now();
-    const { factory, reason } = await this.deps.openBackend(req.backend);
+    let { factory, reason } = await this.deps.openBackend(req.backend);
     const folder = await loadModelFolder(await this.deps.source(req.source));
     // The model in use goes first: a real SD model is 2–5 GB, and two rarely fit at once.
     if (this.models) await releasePipeline(this.models);
     this.models = null;
     this.info = null;
     const progress = (p: LoadProgress) => this.post({ id: req.id, type: 'load-progress', part: p.part, loaded: p.loaded, total: p.total });
-    const models = await loadPipeline(folder, factory, progress, { lowMemory: req.lowMemory === true });
+    const lowMemory = req.lowMemory === true;
+    let models: PipelineModels;
+    try {
+      models = await loadPipeline(folder, factory, progress, { lowMemory });
+    } catch (err) {
+      // `auto` on a GPU without shader-f16: an fp16 model still runs on wasm (slower); an explicit `webgpu` reports the error.
+      if (!(err instanceof BackendError && err.missingFeature === 'shader-f16' && req.backend === 'auto' && factory.backend === 'webgpu')) throw err;
+      ({ factory } = await this.deps.openBackend('wasm'));
+      reason = `this GPU has no shader-f16, which this fp16 model needs on WebGPU (${err.label}): running on wasm`;
+      models = await loadPipeline(folder, factory, progress, { lowMemory });
+    }
     this.models = models;
     this.info = {
       name: folder.name,

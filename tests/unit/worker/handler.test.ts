@@ -3,6 +3,8 @@ import { DiffusionWorkerHandler, type HandlerDeps } from '@/lib/worker/handler';
 import type { WorkerEvent, WorkerRequest } from '@/lib/worker/protocol';
 import type { GenerateParams } from '@/lib/diffusion/check-inputs';
 import { fakeSessionFactory } from '../../helpers/fake-sessions';
+import { BackendError } from '@/lib/errors';
+import type { BackendPreference } from '@/lib/onnx/types';
 import { dirSource } from '../../helpers/dir-source';
 
 const PARAMS: GenerateParams = {
@@ -122,5 +124,28 @@ describe('worker handler', () => {
     await handler.handle({ id: 't', type: 'count-tokens', text: 'a red circle' });
     const [count] = of(events, 'token-count');
     expect(count).toMatchObject({ id: 't', count: 3, max: 75, truncated: false });
+  });
+
+  it('auto on a GPU without shader-f16 reloads an fp16 model on wasm and says why; an explicit webgpu reports the error', async () => {
+    const wasm = fakeSessionFactory();
+    // A WebGPU factory whose U-Net needs float16 kernels the device lacks.
+    const gpu = {
+      ...fakeSessionFactory(),
+      backend: 'webgpu' as const,
+      async create(files: Parameters<ReturnType<typeof fakeSessionFactory>['create']>[0]) {
+        if (files.label.startsWith('unet/')) throw new BackendError(files.label, `${files.label}: requires f16`, 'shader-f16');
+        return wasm.create(files);
+      },
+    };
+    const openBackend = async (pref: BackendPreference) => ({ factory: pref === 'wasm' ? wasm : gpu, reason: `chose ${pref}` });
+    const auto = setup({ openBackend });
+    await auto.handler.handle({ id: 'a', type: 'load-model', source: { kind: 'url', baseUrl: 'models/fixtures/tiny-sd' }, backend: 'auto' });
+    const [ready] = of(auto.events, 'model-ready');
+    expect(ready.info.backend).toBe('wasm');
+    expect(ready.info.backendReason).toMatch(/no shader-f16.*unet\/model\.onnx.*wasm/);
+
+    const forced = setup({ openBackend });
+    await forced.handler.handle({ id: 'b', type: 'load-model', source: { kind: 'url', baseUrl: 'models/fixtures/tiny-sd' }, backend: 'webgpu' });
+    expect(of(forced.events, 'error').map((e) => e.code)).toEqual(['backend-failed']);
   });
 });
