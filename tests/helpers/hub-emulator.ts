@@ -73,8 +73,12 @@ export interface Repo extends Required<Omit<EmulatedRepo, 'token'>> {
   files: Map<string, RepoFile>;
 }
 
-type Fault =
-  { kind: 'cut'; after: number } | { kind: 'stall'; after: number; ms?: number } | { kind: 'status'; status: number } | { kind: 'corrupt'; always: boolean };
+type Fault = { repo?: string } & (
+  { kind: 'cut'; after: number } | { kind: 'stall'; after: number; ms?: number } | { kind: 'status'; status: number } | { kind: 'corrupt'; always: boolean }
+);
+
+/** A file a fault is for: its path in any repo, or in one repo (when several repos hold the same paths). */
+export type FileTarget = string | { repo: string; path: string };
 
 export interface HubEmulatorOptions {
   repos: EmulatedRepo[];
@@ -98,13 +102,13 @@ export interface HubEmulator {
   log: LoggedRequest[];
   repos: Map<string, Repo>;
   /** The next GET of the file's bytes is cut (connection destroyed) after `afterBytes` body bytes. */
-  cutOnce(path: string, afterBytes: number): void;
+  cutOnce(path: FileTarget, afterBytes: number): void;
   /** The next GET of the file's bytes sends `afterBytes` and then nothing: until the client gives up, or for `ms` before the rest. */
-  stallOnce(path: string, afterBytes: number, ms?: number): void;
+  stallOnce(path: FileTarget, afterBytes: number, ms?: number): void;
   /** The next request for the file answers `status` (default 500). */
-  failOnce(path: string, status?: number): void;
+  failOnce(path: FileTarget, status?: number): void;
   /** The next GET of the file (or every one, with `always`) flips a byte in the middle of the body. */
-  corruptOnce(path: string, always?: boolean): void;
+  corruptOnce(path: FileTarget, always?: boolean): void;
   clearFaults(): void;
   /** Limits every file answer to `bytesPerSecond` (null: unlimited), e.g. to pause a download midway in a browser test. */
   throttle(bytesPerSecond: number | null): void;
@@ -215,7 +219,8 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
   const host = options.host ?? '127.0.0.1';
   let bytesPerSecond = options.bytesPerSecond ?? null;
   const repos = new Map<string, Repo>();
-  const bySha256 = new Map<string, { repo: Repo; file: RepoFile }>();
+  const bySha256 = new Map<string, { repo: Repo; file: RepoFile }>(); // first repo holding the blob
+  const lfsFile = (repo: Repo, sha256: string) => [...repo.files.values()].find((f) => f.lfs && f.sha256 === sha256);
   for (const r of options.repos) {
     const files = new Map<string, RepoFile>();
     const root = resolve(r.folder);
@@ -238,13 +243,13 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
     }
     const repo: Repo = { id: r.id, folder: r.folder, commit: r.commit ?? fakeCommit(r.id), branch: r.branch ?? 'main', token: r.token, files };
     repos.set(r.id, repo);
-    for (const f of files.values()) if (f.lfs) bySha256.set(f.sha256, { repo, file: f });
+    for (const f of files.values()) if (f.lfs && !bySha256.has(f.sha256)) bySha256.set(f.sha256, { repo, file: f });
   }
   const log: LoggedRequest[] = [];
   const faults = new Map<string, Fault[]>();
-  const takeFault = (path: string, get: boolean): Fault | undefined => {
+  const takeFault = (repo: string, path: string, get: boolean): Fault | undefined => {
     const list = faults.get(path);
-    const i = list?.findIndex((f) => get || f.kind === 'status') ?? -1;
+    const i = list?.findIndex((f) => (!f.repo || f.repo === repo) && (get || f.kind === 'status')) ?? -1;
     if (!list || i < 0) return undefined;
     const f = list[i];
     if (!(f.kind === 'corrupt' && f.always)) list.splice(i, 1);
@@ -332,7 +337,7 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
     });
 
   /** Streams a file's bytes from disk with Range support, throttling and the injected faults. */
-  const sendBytes = async (req: IncomingMessage, res: ServerResponse, file: RepoFile, headers: Record<string, string>) => {
+  const sendBytes = async (req: IncomingMessage, res: ServerResponse, repo: Repo, file: RepoFile, headers: Record<string, string>) => {
     const size = file.size;
     const range = parseRange(req.headers.range, size);
     if (range === 'unsatisfiable') {
@@ -353,7 +358,7 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
       res.writeHead(status, head).end();
       return;
     }
-    const fault = takeFault(file.path, true);
+    const fault = takeFault(repo.id, file.path, true);
     if (fault?.kind === 'status') return error(res, fault.status, null, `injected ${fault.status}`);
     res.writeHead(status, head);
     if (length === 0) return void res.end();
@@ -499,7 +504,7 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
       const file = repo.files.get(filePath);
       if (!file) return error(res, 404, 'EntryNotFound', `Entry not found`, commitHeader);
       entry.file = file.path;
-      const statusFault = takeFault(file.path, false);
+      const statusFault = takeFault(repo.id, file.path, false);
       if (statusFault?.kind === 'status') return error(res, statusFault.status, null, `injected ${statusFault.status}`, commitHeader);
       if (file.lfs && verb === 'resolve') {
         res.writeHead(302, {
@@ -520,7 +525,7 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
         res.end();
         return;
       }
-      return sendBytes(req, res, file, { etag: `"${file.oid}"`, ...commitHeader });
+      return sendBytes(req, res, repo, file, { etag: `"${file.oid}"`, ...commitHeader });
     }
     error(res, 404, 'EntryNotFound', `no route ${url.pathname}`);
   });
@@ -530,18 +535,25 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
     const entry = record('cdn', req, res, url.pathname);
     cors('cdn', req, res);
     if (req.method === 'OPTIONS') return preflight(res);
-    const found = bySha256.get(url.pathname.replace(/^\/blobs\//, ''));
+    // The redirect names the repo (several may hold one blob: the log and the faults are per repo).
+    const sha = url.pathname.replace(/^\/blobs\//, '');
+    const named = repos.get(url.searchParams.get('repo') ?? '');
+    const namedFile = named && lfsFile(named, sha);
+    const found = named && namedFile ? { repo: named, file: namedFile } : bySha256.get(sha);
     if (!found) return error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
     entry.repo = found.repo.id;
     entry.file = found.file.path;
-    const statusFault = takeFault(found.file.path, false);
+    const statusFault = takeFault(found.repo.id, found.file.path, false);
     if (statusFault?.kind === 'status') return error(res, statusFault.status, null, `injected ${statusFault.status}`);
-    void sendBytes(req, res, found.file, { etag: `"${found.file.sha256}"` });
+    void sendBytes(req, res, found.repo, found.file, { etag: `"${found.file.sha256}"` });
   });
 
   endpoint = await listen(hub, options.port ?? 0, host);
   cdn = await listen(cdnServer, options.cdnPort ?? 0, host);
-  const add = (path: string, f: Fault) => faults.set(path, [...(faults.get(path) ?? []), f]);
+  const add = (target: FileTarget, f: Fault) => {
+    const [path, repo] = typeof target === 'string' ? [target, undefined] : [target.path, target.repo];
+    faults.set(path, [...(faults.get(path) ?? []), { ...f, repo }]);
+  };
   const fileRequests = (path: string, o: { repo?: string; method?: string } = {}) =>
     log.filter(
       (l) =>

@@ -199,6 +199,20 @@ describe('large files and faults', () => {
     expect(hub.rangeRequests(BIG).map((l) => l.range)).toEqual(['bytes=2000-']);
   });
 
+  it('repos sharing a blob: the CDN logs the repo the redirect named, and a fault can target one repo', async () => {
+    hub.clearLog();
+    hub.cutOnce({ repo: 'lantern/gated', path: BIG }, 10);
+    const mine = await fetch(hub.resolveUrl(REPO, BIG));
+    expect((await mine.arrayBuffer()).byteLength).toBe(BIG_SIZE); // the fault is not for this repo
+    const gated = await fetch(hub.resolveUrl('lantern/gated', BIG), { headers: { authorization: `Bearer ${TOKEN}` } });
+    await expect(gated.arrayBuffer()).rejects.toThrow();
+    expect(hub.fileRequests(BIG).map((l) => [l.repo, l.bytes])).toEqual([
+      [REPO, BIG_SIZE],
+      ['lantern/gated', 10],
+    ]);
+    expect(hub.fileRequests(BIG, { repo: 'lantern/gated' }).length).toBe(1);
+  });
+
   it('throttle limits the rate of every answer', async () => {
     hub.throttle(1_000_000);
     try {
