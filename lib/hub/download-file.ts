@@ -143,9 +143,12 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadF
               opts.onBytes?.(n);
             },
           );
-        } finally {
-          await writer.close();
+        } catch (err) {
+          // The stream's failure is the one to report, not a flush that fails after it (a full disk fails both).
+          await writer.close().catch(() => undefined);
+          throw err;
         }
+        await writer.close();
         if (verifier.received < entry.size) {
           throw new RetryableError(entry.path, `${entry.path}: the answer ended after ${verifier.received} of ${entry.size} bytes`);
         }

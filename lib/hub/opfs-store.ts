@@ -113,16 +113,19 @@ export function opfsStore(options: OpfsStoreOptions = {}): BlobStore {
         } catch (err) {
           throw storageError(err, name);
         }
-        size += written;
-        if (written !== bytes.length) {
-          // Cut off whatever a short write left beyond the counted bytes, so the partial's size stays the truth.
-          try {
-            access.truncate(size);
-          } catch {
-            // the size is re-read from the file on the next open anyway
-          }
-          throw new StorageFullError(path, `${label}${name}: storage is full: wrote ${written} of ${bytes.length} bytes at offset ${size - written}`);
+        if (written === bytes.length) {
+          size += written;
+          return;
         }
+        // Short (or, seen in headless Chromium at a full quota, nonsense like 2^32 − 8): keep only bytes known to be there.
+        const kept = Number.isInteger(written) && written > 0 && written < bytes.length ? written : 0;
+        try {
+          access.truncate(size + kept);
+        } catch {
+          // the partial's size is read from the file on the next open anyway
+        }
+        size += kept;
+        throw new StorageFullError(path, `${label}${name}: storage is full: write() stored ${written} of ${bytes.length} bytes at offset ${size - kept}`);
       },
       close,
     };

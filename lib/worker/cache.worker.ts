@@ -4,6 +4,7 @@
  * handles (which exist only in dedicated workers), beside the diffusion worker so a download
  * goes on while a picture is made. Messages are typed in ./cache-protocol.
  */
+import { HubClient } from '../hub/client';
 import { opfsStore } from '../hub/opfs-store';
 import { CacheWorkerHandler } from './cache-handler';
 import type { CacheEvent, CacheRequest } from './cache-protocol';
@@ -15,6 +16,11 @@ const storage = navigator.storage as StorageManager & { persist?: () => Promise<
 const handler = new CacheWorkerHandler(
   {
     store: opfsStore(),
+    // A browser cannot read a manual redirect's headers: let fetch follow the 302 to the CDN (it drops the token there).
+    // no-store: OPFS is the cache. The HTTP cache would keep a second copy of every weight file, and after a cut it
+    // turns our Range request into its own partial-entry requests.
+    client: (ref, token) =>
+      new HubClient({ endpoint: ref.endpoint, token, redirects: 'follow', fetch: (input, init) => fetch(input, { ...init, cache: 'no-store' }) }),
     async storage() {
       const [estimate, persisted] = await Promise.all([storage.estimate(), storage.persisted()]);
       return { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0, persisted };
