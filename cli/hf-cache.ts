@@ -129,6 +129,21 @@ async function linkInto(blob: string, pointer: string): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A Hub answer worth asking again: 5xx or 429 (rate limited). Refusals (401/403/404) and no answer at all are not. */
+const retryable = (err: unknown) => err instanceof HubHttpError && (err.status >= 500 || err.status === 429);
+
+/** Runs a metadata call (revision, listing) up to `tries` times while the Hub answers 5xx/429. */
+async function withRetries<T>(tries: number, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= tries || !retryable(err)) throw err;
+      await sleep(Math.min(2000, 100 * 2 ** attempt));
+    }
+  }
+}
+
 /** Thrown into a read by the stall watchdog: no byte for `ms`. */
 class StallError extends Error {
   constructor(readonly ms: number) {
@@ -186,7 +201,7 @@ async function fetchBlob(
         try {
           res = await opts.client.download(opts.ref.repo, commit, entry.path, { ...(start > 0 ? { range: { start } } : {}), signal: watchdog.signal });
         } catch (err) {
-          if (err instanceof HubHttpError && err.status < 500 && err.status !== 429) throw err; // a refusal; 5xx and 429 may pass
+          if (err instanceof HubHttpError && !retryable(err)) throw err; // a refusal
           lastError = watchdog.signal.aborted ? broke(err) : err;
           continue;
         }
@@ -248,7 +263,7 @@ export async function snapshotDownload(opts: SnapshotOptions): Promise<SnapshotR
   if (opts.offline) return offlineSnapshot(opts, `HF_HUB_OFFLINE=1`);
   let commit: string;
   try {
-    commit = isCommitSha(ref.revision) ? ref.revision : await client.resolveRevision(ref.repo, ref.revision);
+    commit = isCommitSha(ref.revision) ? ref.revision : await withRetries(opts.attempts ?? 5, () => client.resolveRevision(ref.repo, ref.revision));
   } catch (err) {
     if (!(err instanceof HubUnreachableError)) throw err;
     const cached = await offlineSnapshot(opts, `the Hub is unreachable (${err.message})`);
@@ -264,7 +279,7 @@ export async function snapshotDownload(opts: SnapshotOptions): Promise<SnapshotR
       await writeFile(refFile, commit);
     }
   }
-  const files = await client.listFiles(ref.repo, commit, ref.subfolder);
+  const files = await withRetries(opts.attempts ?? 5, () => client.listFiles(ref.repo, commit, ref.subfolder));
   if (files.length === 0) {
     throw new ModelFolderError(
       'missing-file',

@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubCacheDir, hubSource, snapshotDownload } from '@/cli/hf-cache';
-import { HubClient } from '@/lib/hub/client';
+import { HubClient, HubHttpError } from '@/lib/hub/client';
 import { loadModelFolder } from '@/lib/models/load-folder';
 import { fakeCommit, startHubEmulator, type HubEmulator } from '../helpers/hub-emulator';
 
@@ -224,6 +224,20 @@ describe('the Hub cache (in process)', () => {
       snapshotDownload({ ref, client: client(), cacheDir: await fresh('stall-fail'), stallTimeoutMs: 200, attempts: 2, onWarning: () => undefined }),
     ).rejects.toThrow(new RegExp(`${WEIGHTS.replace('.', '\\.')}: download broke off after 2000 of \\d+ bytes: no data for 0.2 s`));
     hub.clearFaults();
+  });
+
+  it('the revision and the listing are asked again after a 5xx or 429', async () => {
+    const flaky = new HubClient({ endpoint: hub.endpoint });
+    const answers = [503, 429];
+    const real = flaky.listFiles.bind(flaky);
+    flaky.listFiles = async (...args) => {
+      const status = answers.shift();
+      if (status) throw new HubHttpError('fetch-failed', 'tree', `HTTP ${status}`, status);
+      return real(...args);
+    };
+    const r = await snapshotDownload({ ref, client: flaky, cacheDir: await fresh('flaky') });
+    expect(answers).toEqual([]);
+    expect(r.downloaded.length).toBe(hub.repos.get(REPO)!.files.size);
   });
 
   it('a 429 (rate limit) is retried; a 404 is not', async () => {
