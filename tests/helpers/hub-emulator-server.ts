@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
   if (values.log) {
     let shown = 0;
     setInterval(() => {
-      for (; shown < hub.log.length && hub.log[shown].status; shown++) {
+      for (; shown < hub.log.length && hub.log[shown].done; shown++) {
         const l = hub.log[shown];
         process.stdout.write(
           `${l.origin} ${l.method} ${l.path}${l.range ? ` [${l.range}]` : ''} → ${l.status}, ${l.bytes} bytes${l.aborted ? ' (aborted)' : ''}\n`,

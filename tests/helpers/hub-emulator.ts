@@ -53,6 +53,8 @@ export interface LoggedRequest {
   bytes: number;
   /** The client went away before the answer was complete. */
   aborted: boolean;
+  /** The answer is over (sent whole, cut, or abandoned by the client). */
+  done: boolean;
 }
 
 export interface RepoFile {
@@ -271,6 +273,7 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
       status: 0,
       bytes: 0,
       aborted: false,
+      done: false,
     };
     log.push(entry);
     const write = res.write.bind(res);
@@ -294,6 +297,7 @@ export async function startHubEmulator(options: HubEmulatorOptions): Promise<Hub
     res.on('close', () => {
       entry.status ||= res.statusCode;
       if (!res.writableFinished) entry.aborted = true;
+      entry.done = true;
     });
     return entry;
   };

@@ -154,6 +154,8 @@ describe('large files and faults', () => {
     expect(await fileHashes(join(folder, BIG))).toEqual({ oid: file.oid, sha256: file.sha256 });
     const res = await fetch(hub.resolveUrl(REPO, BIG));
     expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(file.sha256);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(hub.fileRequests(BIG).at(-1)).toMatchObject({ bytes: BIG_SIZE, status: 200, done: true, aborted: false });
   });
 
   it('a stall without end: bytes, then nothing until the client aborts', async () => {
