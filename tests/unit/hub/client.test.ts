@@ -131,6 +131,11 @@ describe('downloads', () => {
   it('a small file comes from the Hub itself', async () => {
     const res = await client().download(REPO, 'main', 'unet/config.json');
     expect(await res.text()).toBe('{"part":"unet"}');
+    // and after the Hub's relative 307 to its resolve cache, with the token kept (same origin)
+    redirecting.clearLog();
+    const viaCache = await client({ hub: redirecting, token: 'hf_any' }).download(REPO, 'main', 'unet/config.json');
+    expect(await viaCache.text()).toBe('{"part":"unet"}');
+    expect(redirecting.log.map((l) => `${l.status} ${l.authorization}`)).toEqual(['307 Bearer hf_any', '200 Bearer hf_any']);
   });
 
   it('an abort passes through as an AbortError, not as "unreachable"', async () => {
