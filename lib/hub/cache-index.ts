@@ -9,6 +9,7 @@
  * mirror or a test Hub never stand in for the real one. The manifest lists the model folder's
  * files with sizes, hashes and completeness: only a file it marks complete is ever read.
  */
+import { InvalidParamsError } from '../errors';
 import type { CachedFileState, CachedModelSummary, HubModelRef } from '../worker/cache-protocol';
 import { readText, writeText, type BlobStore } from './blob-store';
 import { DEFAULT_ENDPOINT, isCommitSha, repoFolderName } from './repo-id';
@@ -40,7 +41,13 @@ export interface SnapshotKey {
   subfolder: string;
 }
 
-const hostOf = (endpoint: string) => new URL(endpoint).host;
+function hostOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    throw new InvalidParamsError(`ref.endpoint "${endpoint}" is not a URL (e.g. https://huggingface.co)`, 'endpoint');
+  }
+}
 const DEFAULT_HOST = hostOf(DEFAULT_ENDPOINT);
 const KEY = /^([^/]+)\/([^/@:]+\/[^/@:]+)@([0-9a-f]{40})(?::(.+))?$/;
 
@@ -51,7 +58,7 @@ export function snapshotKey(ref: HubModelRef, commit: string): string {
 
 export function parseSnapshotKey(key: string): SnapshotKey {
   const m = KEY.exec(key);
-  if (!m) throw new Error(`cache key "${key}" is not {host}/{owner}/{name}@{commit}[:{subfolder}]`);
+  if (!m) throw new InvalidParamsError(`cache key "${key}" is not {host}/{owner}/{name}@{commit}[:{subfolder}]`, 'key');
   return { host: m[1], repo: m[2], commit: m[3], subfolder: m[4] ?? '' };
 }
 

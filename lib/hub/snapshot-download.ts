@@ -32,6 +32,8 @@ export function neededFiles<T extends { path: string }>(files: readonly T[]): T[
   const keep: T[] = [];
   for (const f of files) {
     const parts = f.path.split('/');
+    // A listing is outside input: a name that could climb out of the snapshot folder is never stored.
+    if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\'))) continue;
     if (parts.length === 1) {
       if (TOP_FILES.has(f.path)) keep.push(f);
     } else if (parts.length === 2 && parts[0] === 'scheduler') {
@@ -163,6 +165,19 @@ export interface SnapshotDownloadOptions extends PlanOptions {
   onProgress?: (p: SnapshotProgress) => void;
   /** The plan, once known (before any byte is fetched). */
   onPlan?: (plan: DownloadPlan) => void;
+  /**
+   * Takes the snapshot's write lock (the worker: Web Locks, so another tab's cache worker never
+   * writes the same partials); resolves its release, or null when someone else holds it.
+   */
+  lockSnapshot?: (key: string) => Promise<(() => void) | null>;
+}
+
+/** Another download (another tab, or another revision naming the same commit) is writing this snapshot. */
+export class SnapshotLockedError extends Error {
+  constructor(readonly key: string) {
+    super(`${key} is being downloaded elsewhere (another tab or request); wait for it or pause it there`);
+    this.name = 'SnapshotLockedError';
+  }
 }
 
 export interface SnapshotDownloadResult {
@@ -188,7 +203,7 @@ async function mergeManifest(index: CacheIndex, key: string, ref: HubModelRef, c
 }
 
 export async function downloadSnapshot(opts: SnapshotDownloadOptions): Promise<SnapshotDownloadResult> {
-  const { ref, client, index } = opts;
+  const { ref, index } = opts;
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
   const planned = await planSnapshot(opts);
@@ -198,6 +213,17 @@ export async function downloadSnapshot(opts: SnapshotDownloadOptions): Promise<S
     throw new ModelFolderError('fetch-failed', ref.subfolder || '.', `${formatRepoRef(ref)}: the Hub is unreachable and the cached download is not finished`);
   }
   opts.onPlan?.(planned.plan);
+  const release = opts.lockSnapshot ? await opts.lockSnapshot(planned.plan.key) : () => undefined;
+  if (!release) throw new SnapshotLockedError(planned.plan.key);
+  try {
+    return await fetchMissing(opts, planned, now, t0);
+  } finally {
+    release();
+  }
+}
+
+async function fetchMissing(opts: SnapshotDownloadOptions, planned: SnapshotPlan, now: () => number, t0: number): Promise<SnapshotDownloadResult> {
+  const { ref, client, index } = opts;
   const { key, commit } = planned.plan;
   const k = parseSnapshotKey(key);
   await index.writeRef(ref.endpoint, ref.repo, ref.revision, commit);

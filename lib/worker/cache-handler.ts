@@ -8,7 +8,7 @@ import { DownloadStoppedError, LanternError, ModelFolderError, StorageFullError 
 import type { BlobStore } from '../hub/blob-store';
 import { CacheIndex } from '../hub/cache-index';
 import { HubClient } from '../hub/client';
-import { downloadSnapshot, planSnapshot, type SnapshotDownloadOptions } from '../hub/snapshot-download';
+import { downloadSnapshot, planSnapshot, SnapshotLockedError, type SnapshotDownloadOptions } from '../hub/snapshot-download';
 import type { CacheErrorCode, CacheEvent, CacheRequest, HubModelRef, StorageInfo } from './cache-protocol';
 
 export interface CacheHandlerDeps {
@@ -19,6 +19,8 @@ export interface CacheHandlerDeps {
   persist: () => Promise<boolean>;
   /** Default: a HubClient for the ref's endpoint and token. */
   client?: (ref: HubModelRef, token?: string) => HubClient;
+  /** A snapshot's write lock across agents (Web Locks in the worker); default: within this handler only. */
+  lockSnapshot?: (key: string) => Promise<(() => void) | null>;
   /** Retry and progress settings for downloads (tests shorten them). */
   download?: Pick<SnapshotDownloadOptions, 'attempts' | 'stallMs' | 'backoffMs' | 'progressIntervalMs' | 'now'>;
 }
@@ -37,6 +39,7 @@ const sameModel = (a: HubModelRef, b: HubModelRef) =>
 export class CacheWorkerHandler {
   private readonly index: CacheIndex;
   private readonly running = new Map<string, Running>();
+  private readonly locked = new Set<string>();
 
   constructor(
     private readonly deps: CacheHandlerDeps,
@@ -107,6 +110,7 @@ export class CacheWorkerHandler {
         storage: this.deps.storage,
         concurrency: req.concurrency,
         signal: controller.signal,
+        lockSnapshot: (key) => this.lock(key),
         onPlan: (plan) => (running.key = plan.key),
         onProgress: (p) => this.post({ id: req.id, type: 'download-progress', ...p }),
       });
@@ -120,6 +124,7 @@ export class CacheWorkerHandler {
         resumedBytes: result.resumedBytes,
       });
     } catch (err) {
+      if (err instanceof SnapshotLockedError) return this.post({ id: req.id, type: 'error', code: 'busy', message: err.message });
       if (!(err instanceof DownloadStoppedError)) throw err;
       const manifest = running.key ? await this.index.manifest(running.key) : null;
       if (err.reason === 'cancel') {
@@ -135,6 +140,21 @@ export class CacheWorkerHandler {
       this.running.delete(req.id);
       finish();
     }
+  }
+
+  /** This handler's own lock on `key`, then the deps' (other agents). */
+  private async lock(key: string): Promise<(() => void) | null> {
+    if (this.locked.has(key)) return null;
+    this.locked.add(key);
+    const outer = this.deps.lockSnapshot ? await this.deps.lockSnapshot(key) : () => undefined;
+    if (!outer) {
+      this.locked.delete(key);
+      return null;
+    }
+    return () => {
+      this.locked.delete(key);
+      outer();
+    };
   }
 
   private fail(id: string, err: unknown): void {

@@ -25,6 +25,15 @@ const handler = new CacheWorkerHandler(
       const [estimate, persisted] = await Promise.all([storage.estimate(), storage.persisted()]);
       return { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0, persisted };
     },
+    // Web Locks span every agent of the origin: a second tab's cache worker answers 'busy' instead of
+    // fighting over the same sync access handles. The lock is held until the download ends.
+    lockSnapshot: (key) =>
+      new Promise((resolve) => {
+        void navigator.locks.request(`lantern-cache:${key}`, { ifAvailable: true }, (lock) => {
+          if (!lock) return resolve(null);
+          return new Promise<void>((release) => resolve(() => release()));
+        });
+      }),
     // persist() is a window API; the CacheClient asks it there. A worker can only tell.
     persist: () => (storage.persist ? storage.persist() : storage.persisted()),
   },

@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HubClient } from '@/lib/hub/client';
 import { memoryStore, type MemoryStore } from '@/lib/hub/memory-store';
+import { CacheClient } from '@/lib/worker/cache-client';
 import { CacheWorkerHandler, type CacheHandlerDeps } from '@/lib/worker/cache-handler';
 import type { CacheEvent, CacheRequest, HubModelRef } from '@/lib/worker/cache-protocol';
-import { startHubEmulator, type HubEmulator } from '../../helpers/hub-emulator';
+import { fakeCommit, startHubEmulator, type HubEmulator } from '../../helpers/hub-emulator';
 
 const REPO = 'lantern/optimum-sd-turbo';
 const UNET = 'unet/model.onnx';
@@ -137,6 +138,46 @@ describe('CacheWorkerHandler', () => {
     expect(await h.ask({ type: 'download', ref })).toMatchObject({ type: 'error', code: 'busy' });
     hub.throttle(null);
     expect(await first.done).toMatchObject({ type: 'download-done' });
+  });
+
+  it('a revision naming the same commit is busy too, and so is a snapshot another agent has locked', async () => {
+    const h = harness();
+    hub.throttle(2_000_000);
+    const first = h.send({ type: 'download', ref });
+    await firstBytes(h.events, first.id);
+    const commit = fakeCommit(REPO);
+    expect(await h.ask({ type: 'download', ref: { ...ref, revision: commit } })).toMatchObject({
+      type: 'error',
+      code: 'busy',
+      message: expect.stringMatching(commit),
+    });
+    hub.throttle(null);
+    expect(await first.done).toMatchObject({ type: 'download-done' });
+
+    const elsewhere = harness(memoryStore(), { lockSnapshot: async () => null });
+    expect(await elsewhere.ask({ type: 'download', ref })).toMatchObject({ type: 'error', code: 'busy', message: expect.stringMatching(/another tab/) });
+  });
+
+  it('CacheClient routes events to their request and drops the listener after the final one', async () => {
+    const h = harness();
+    const listeners: ((e: MessageEvent<CacheEvent>) => void)[] = [];
+    const handler = new CacheWorkerHandler(
+      { store: h.store, storage: async () => ({ usage: 0, quota: 50e6, persisted: false }), persist: async () => false, download: { backoffMs: () => 1 } },
+      (e) => listeners.forEach((l) => l({ data: e } as MessageEvent<CacheEvent>)),
+    );
+    const client = new CacheClient({
+      postMessage: (m) => void handler.handle(m as CacheRequest),
+      addEventListener: (type: string, l: unknown) => type === 'message' && listeners.push(l as (e: MessageEvent<CacheEvent>) => void),
+      terminate: () => undefined,
+    });
+    const seen: CacheEvent['type'][] = [];
+    const end = await client.request({ type: 'download', ref }, (e) => seen.push(e.type));
+    expect(end.type).toBe('download-done');
+    expect(seen[0]).toBe('download-progress');
+    expect(seen[seen.length - 1]).toBe('download-done');
+    expect(await client.request({ type: 'find', ref })).toMatchObject({ type: 'found', model: { complete: true } });
+    // No window here: persist goes to the worker, which can only tell.
+    expect(await client.request({ type: 'persist' })).toMatchObject({ type: 'persisted', persisted: false });
   });
 
   it('a full disk answers storage-full naming the file, and find trusts nothing', async () => {

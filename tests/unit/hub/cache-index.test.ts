@@ -48,7 +48,8 @@ describe('cache layout', () => {
     const hubKey = parseSnapshotKey(snapshotKey(hubRef, COMMIT));
     expect(snapshotFilePath(hubKey, 'model_index.json')).toBe(`hub/models--owner--sd-turbo/snapshots/${COMMIT}/model_index.json`);
     expect(manifestPath(hubKey)).toBe(`hub/models--owner--sd-turbo/lantern/${COMMIT}.json`);
-    expect(() => parseSnapshotKey('owner/sd-turbo@main')).toThrow(/cache key "owner\/sd-turbo@main"/);
+    expect(() => parseSnapshotKey('owner/sd-turbo@main')).toThrow(expect.objectContaining({ code: 'invalid-params', param: 'key' }));
+    expect(() => snapshotKey({ ...hubRef, endpoint: 'huggingface.co' }, COMMIT)).toThrow(/ref.endpoint "huggingface.co" is not a URL/);
   });
 
   it('finds a complete snapshot offline through refs/, and not an incomplete one', async () => {

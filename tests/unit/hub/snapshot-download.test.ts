@@ -81,6 +81,8 @@ describe('neededFiles', () => {
       'text_encoder_2/model.onnx',
       'feature_extractor/preprocessor_config.json',
       'vae_decoder/model_layernorm.onnx',
+      'unet/..',
+      'tokenizer/../../escape.json',
     ].map((path) => ({ path }));
     expect(neededFiles(paths).map((f) => f.path)).toEqual([
       'lantern.json',
