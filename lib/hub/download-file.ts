@@ -120,7 +120,21 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadF
       opts.onStart?.(start);
       if (start < entry.size) {
         opts.onState?.('downloading');
-        const res = await opts.client.download(opts.repo, opts.commit, entry.path, { ...(start > 0 ? { range: { start } } : {}), signal: tryAbort.signal });
+        // A server that never answers is a stall too: the watchdog covers the wait for the headers.
+        let silent = false;
+        const noAnswer = setTimeout(() => {
+          silent = true;
+          tryAbort.abort();
+        }, stallMs);
+        let res: Response;
+        try {
+          res = await opts.client.download(opts.repo, opts.commit, entry.path, { ...(start > 0 ? { range: { start } } : {}), signal: tryAbort.signal });
+        } catch (err) {
+          if (silent) throw new RetryableError(entry.path, `${entry.path}: no answer for ${stallMs} ms`);
+          throw err;
+        } finally {
+          clearTimeout(noAnswer);
+        }
         if (start > 0 && res.status !== 206) {
           // The server ignored the Range and sends the whole file: start over.
           if (attempt === 0) resumed = 0;

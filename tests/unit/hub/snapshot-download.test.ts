@@ -150,6 +150,25 @@ describe('downloadSnapshot', () => {
     expect(hub.rangeRequests(UNET).map((r) => r.range)).toEqual(['bytes=50000-']);
   });
 
+  it('retries a request the server never answers', async () => {
+    let hung = 0;
+    const client = new HubClient({
+      endpoint: hub.endpoint,
+      fetch: (input, init) => {
+        const url = String(input instanceof Request ? input.url : input);
+        if (url.includes('/blobs/') && hung++ === 0) {
+          // No headers, ever, until the request is aborted.
+          return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+        }
+        return fetch(input, init);
+      },
+    });
+    const result = await downloadSnapshot(options({ client, stallMs: 200 }));
+    expect(hung).toBe(2);
+    expect(result.retries).toBe(1);
+    expect(result.manifest.complete).toBe(true);
+  });
+
   it('deletes a corrupted file and fetches it once more', async () => {
     hub.corruptOnce(UNET);
     const result = await downloadSnapshot(options());
