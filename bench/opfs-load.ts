@@ -13,7 +13,7 @@
  *   npx tsx bench/opfs-load.ts [--gb 1.2] [--variants whole,split,jspi-whole,jspi-split] [--out bench/opfs-load.json]
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -211,8 +211,11 @@ const TAG = `--lantern-bench-opfs=${process.pid}`;
 async function main() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  // A persistent profile under /tmp: a fresh context's storage is in memory with a small quota (a 2 GB write fails there).
+  const profile = mkdtempSync('/tmp/lantern-opfs-bench-');
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
     args: [
       TAG,
       '--enable-unsafe-webgpu',
@@ -226,8 +229,8 @@ async function main() {
   });
   // The browser's main process carries our tag (Chromium ignores unknown switches; its children do not inherit it).
   const browserPid = Number(execFileSync('pgrep', ['-o', '-f', '--', TAG], { encoding: 'utf8' }).trim());
-  const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (m) => m.type() === 'error' && !m.text().includes('404') && console.error('[page]', m.text()));
   await page.goto(origin);
   await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
   type Run = (msg: unknown) => Promise<Record<string, unknown>>;
@@ -268,14 +271,15 @@ async function main() {
     console.log(JSON.stringify(row));
     results.push(row);
   }
-  await browser.close();
+  await context.close();
+  rmSync(profile, { recursive: true, force: true }); // the OPFS copy of the model
   server.close();
   const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const report = {
     date: new Date().toISOString(),
     machine: {
       loadavg,
-      chromium: browser.version(),
+      chromium: execFileSync(executablePath, ['--version'], { encoding: 'utf8' }).trim(),
       runtimeFiles: [...runtimeFiles].sort(),
       onnxruntimeWeb: JSON.parse(readFileSync('node_modules/onnxruntime-web/package.json', 'utf8')).version,
     },
