@@ -44,6 +44,13 @@ test('a plain static host: the service worker isolates the page and its worker, 
   try {
     const home = await page.request.get(`${server.origin}/`);
     expect(home.headers()['cross-origin-embedder-policy'], 'the server must be plain for this test to mean anything').toBeUndefined();
+    // What the loader and the runtime need of any static host: sizes by HEAD, ranges, wasm and module MIME types.
+    const size = statSync(`out${UNET}`).size;
+    expect((await page.request.head(`${server.origin}${UNET}`)).headers()['content-length']).toBe(String(size));
+    const range = await page.request.get(`${server.origin}${UNET}`, { headers: { Range: 'bytes=-4' } });
+    expect([range.status(), range.headers()['content-range'], (await range.body()).length]).toEqual([206, `bytes ${size - 4}-${size - 1}/${size}`, 4]);
+    expect((await page.request.head(`${server.origin}/ort/ort-wasm-simd-threaded.asyncify.wasm`)).headers()['content-type']).toBe('application/wasm');
+    expect((await page.request.head(`${server.origin}/ort/ort-wasm-simd-threaded.asyncify.mjs`)).headers()['content-type']).toMatch(/^text\/javascript/);
 
     // First visit: not isolated; the worker installs, caches the shell, takes control, and the page reloads once.
     // (The tiny fixture here only to be quick: the shell cache holds the embedded model whichever is open.)
@@ -74,7 +81,6 @@ test('a plain static host: the service worker isolates the page and its worker, 
     await expect(page.getByTestId('message')).toContainText('on wasm');
 
     // HEAD (the loader's size probe) and Range keep working from the cache.
-    const size = statSync(`out${UNET}`).size;
     const probe = await page.evaluate(async (url) => {
       const head = await fetch(url, { method: 'HEAD' });
       const part = await fetch(url, { headers: { Range: 'bytes=10-19' } });
