@@ -59,6 +59,8 @@ export function neededFiles<T extends { path: string }>(files: readonly T[]): T[
 
 export interface PlanOptions {
   ref: HubModelRef;
+  /** Exactly these paths (under the subfolder), not the model-folder files the listing holds: a catalogue entry that takes single files from a repo. */
+  only?: readonly string[];
   client: HubClient;
   index: CacheIndex;
   storage: () => Promise<StorageInfo>;
@@ -88,6 +90,15 @@ async function missingBytes(index: CacheIndex, key: string, files: ManifestFile[
   return missing;
 }
 
+/** The files to fetch: what a model folder needs, or exactly `only` (each of which must be listed). */
+function pick(listed: HubFileEntry[], only: readonly string[] | undefined, ref: HubModelRef): HubFileEntry[] {
+  if (!only) return neededFiles(listed);
+  for (const path of only) {
+    if (!listed.some((f) => f.path === path)) throw new ModelFolderError('missing-file', path, `${formatRepoRef(ref)}: ${path} is not in the Hub's listing`);
+  }
+  return listed.filter((f) => only.includes(f.path));
+}
+
 /** What a download of `ref` would fetch, and whether it fits; from the cache alone when the Hub is unreachable. */
 export async function planSnapshot(opts: PlanOptions): Promise<SnapshotPlan> {
   const { ref, client, index } = opts;
@@ -98,7 +109,7 @@ export async function planSnapshot(opts: PlanOptions): Promise<SnapshotPlan> {
     commit = isCommitSha(ref.revision) ? ref.revision : await client.resolveRevision(ref.repo, ref.revision);
     const listed: HubFileEntry[] = await client.listFiles(ref.repo, commit, ref.subfolder);
     const inFolder = listed.map((f) => ({ ...f, path: folderPath(f.path, ref.subfolder) }));
-    files = neededFiles(inFolder).map((f) => ({
+    files = pick(inFolder, opts.only, ref).map((f) => ({
       path: f.path,
       size: f.size,
       ...(f.sha256 ? { sha256: f.sha256 } : {}),
@@ -111,7 +122,7 @@ export async function planSnapshot(opts: PlanOptions): Promise<SnapshotPlan> {
     const manifest = cachedCommit && (await index.manifest(snapshotKey(ref, cachedCommit)));
     if (!manifest) throw err;
     commit = manifest.commit;
-    files = manifest.files.map((f) => ({ ...f, complete: false }));
+    files = manifest.files.filter((f) => !opts.only || opts.only.includes(f.path)).map((f) => ({ ...f, complete: false }));
     offline = true;
   }
   if (files.length === 0) {
@@ -190,7 +201,7 @@ export interface SnapshotDownloadResult {
 }
 
 /** Keeps what an earlier manifest of the same snapshot verified, when the file is still there at its size. */
-async function mergeManifest(index: CacheIndex, key: string, ref: HubModelRef, commit: string, files: ManifestFile[]): Promise<SnapshotManifest> {
+async function mergeManifest(index: CacheIndex, key: string, ref: HubModelRef, commit: string, files: ManifestFile[], only: boolean): Promise<SnapshotManifest> {
   const old = await index.manifest(key);
   const k = parseSnapshotKey(key);
   const merged: ManifestFile[] = [];
@@ -199,6 +210,8 @@ async function mergeManifest(index: CacheIndex, key: string, ref: HubModelRef, c
     const complete = had?.complete === true && (await index.store.read(snapshotFilePath(k, f.path)))?.size === f.size;
     merged.push({ ...f, complete });
   }
+  // A partial selection (`only`) keeps what other selections of the same snapshot recorded.
+  if (only) for (const o of old?.files ?? []) if (!merged.some((f) => f.path === o.path)) merged.push(o);
   return { version: 1, key, ref, commit, files: merged, complete: false, updatedAt: Date.now() };
 }
 
@@ -227,14 +240,15 @@ async function fetchMissing(opts: SnapshotDownloadOptions, planned: SnapshotPlan
   const { key, commit } = planned.plan;
   const k = parseSnapshotKey(key);
   await index.writeRef(ref.endpoint, ref.repo, ref.revision, commit);
-  const manifest = await mergeManifest(index, key, ref, commit, planned.files);
+  const manifest = await mergeManifest(index, key, ref, commit, planned.files, opts.only !== undefined);
+  const wanted = new Set(planned.files.map((f) => f.path));
   await index.saveManifest(manifest);
 
   // Manifest writes one after another: each file's completion rewrites the whole (small) file.
   let saving: Promise<void> = Promise.resolve();
   const save = () => (saving = saving.then(() => index.saveManifest({ ...manifest, updatedAt: Date.now() })));
 
-  const states = new Map((await index.fileStates(manifest)).map((s) => [s.path, s]));
+  const states = new Map((await index.fileStates(manifest)).filter((s) => wanted.has(s.path)).map((s) => [s.path, s]));
   const meter = new ProgressMeter({ now });
   const total = planned.plan.totalBytes;
   let retries = 0;
@@ -259,7 +273,7 @@ async function fetchMissing(opts: SnapshotDownloadOptions, planned: SnapshotPlan
   opts.signal?.addEventListener('abort', onStop, { once: true });
   let failure: unknown = null;
 
-  const queue = manifest.files.filter((f) => !f.complete).sort((a, b) => b.size - a.size);
+  const queue = manifest.files.filter((f) => !f.complete && wanted.has(f.path)).sort((a, b) => b.size - a.size);
   const fetchOne = async (f: ManifestFile) => {
     const state = states.get(f.path)!;
     const setState = (s: CachedFileState['state']) => {

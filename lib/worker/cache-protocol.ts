@@ -62,11 +62,12 @@ export interface DownloadPlan {
   fits: boolean;
 }
 
+/** `only` (plan, download): exactly these paths under the subfolder — a catalogue entry that takes single files from a repo — instead of every model-folder file listed. */
 export type CacheRequest =
   /** Resolves the revision to a commit and lists the model's files (the network), or answers from the cache when offline. */
-  | { id: string; type: 'plan'; ref: HubModelRef; token?: string }
+  | { id: string; type: 'plan'; ref: HubModelRef; token?: string; only?: string[] }
   /** Downloads what is missing, resuming partial files with Range; verifies sizes and sha256 before a file counts. */
-  | { id: string; type: 'download'; ref: HubModelRef; token?: string; concurrency?: number }
+  | { id: string; type: 'download'; ref: HubModelRef; token?: string; concurrency?: number; only?: string[] }
   /** Stops a download; its partial files stay for a later 'download' of the same ref. */
   | { id: string; type: 'pause'; target: string }
   /** Stops a download and deletes the files it had not finished. */
