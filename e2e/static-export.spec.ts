@@ -3,8 +3,10 @@
  * page and its workers cross-origin isolated, and with the shell cached the studio must reload and
  * generate with the network off. One project only: what is tested is the same on both.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect, test, type Page } from '@playwright/test';
 import { FIXTURE_MODEL, pixelSpread, StudioPage } from './studio-page';
@@ -14,8 +16,8 @@ test.use({ serviceWorkers: 'allow' });
 const UNET = '/models/lantern-shapes/unet/model.onnx';
 
 /** `node scripts/serve-static.mjs --plain` on a free port; `requests` collects what it was asked. */
-async function startPlainServer(): Promise<{ origin: string; requests: string[]; process: ChildProcess }> {
-  const child = spawn(process.execPath, ['scripts/serve-static.mjs', '--dir', 'out', '--plain', '--port', '0', '--log'], {
+async function startPlainServer(dir = 'out'): Promise<{ origin: string; requests: string[]; process: ChildProcess }> {
+  const child = spawn(process.execPath, ['scripts/serve-static.mjs', '--dir', dir, '--plain', '--port', '0', '--log'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const requests: string[] = [];
@@ -98,5 +100,39 @@ test('a plain static host: the service worker isolates the page and its worker, 
   } finally {
     await context.setOffline(false);
     server.process.kill();
+  }
+});
+
+test('a new build installs a new worker, which drops the old shell cache', async ({ page }) => {
+  test.skip(test.info().project.name !== 'no-webgpu', 'one project is enough: the service worker does not depend on the backend');
+  // A copy of the site to rebuild: hard links, so it is quick; changed files are replaced, never written through.
+  const site = mkdtempSync(join(tmpdir(), 'lantern-site-'));
+  execFileSync('cp', ['-al', 'out/.', site]);
+  const server = await startPlainServer(site);
+  const shellCaches = () => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('lantern-shell-')));
+  try {
+    await page.goto(`${server.origin}/?${new URLSearchParams({ backend: 'wasm', model: FIXTURE_MODEL })}`);
+    await expect
+      .poll(() => page.evaluate(() => window.crossOriginIsolated && navigator.serviceWorker.controller !== null).catch(() => 'reloading'), { timeout: 90_000 })
+      .toBe(true);
+    const [first] = await shellCaches();
+    expect(first).toMatch(/^lantern-shell-[0-9a-f]{16}$/);
+
+    // The next build: one shell file changed, the worker script written again as `npm run build` does.
+    const page404 = join(site, '404.html');
+    writeFileSync(`${page404}.new`, `${readFileSync(page404, 'utf8')}<!-- next build -->`);
+    renameSync(`${page404}.new`, page404);
+    rmSync(join(site, 'sw.js'));
+    execFileSync(process.execPath, ['scripts/write-service-worker.mjs', '--out', site]);
+    const version = readFileSync(join(site, 'sw.js'), 'utf8').match(/"version":"([0-9a-f]{16})"/)?.[1];
+    expect(`lantern-shell-${version}`).not.toBe(first);
+
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+    await expect.poll(shellCaches, { timeout: 60_000 }).toEqual([`lantern-shell-${version}`]);
+    const cached404 = await page.evaluate(async (name) => (await (await caches.open(name)).match('/404.html'))?.text(), `lantern-shell-${version}`);
+    expect(cached404).toContain('<!-- next build -->');
+  } finally {
+    server.process.kill();
+    rmSync(site, { recursive: true, force: true });
   }
 });
