@@ -27,14 +27,22 @@ const TOKEN = 'hf_lantern_e2e_token';
 let hub: HubEmulator;
 let dir: string;
 let entryRepo: string;
+/** SD 1.5 + scribble: files from two repos (TensorStack's SD 1.5 with its residual U-Net, and ControlNet-onnx's SD/Scribble). */
+const SCRIBBLE = 'sd15-scribble';
+let scribbleRepos: string[];
 
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lantern-hub-e2e-'));
   const entry = await materialiseReplicaRepos(ENTRY, dir);
   entryRepo = entry.repos[0].id;
+  // SD 1.5 first: its unet/ lands in the same repo folder, so the scribble download must leave it out.
+  await materialiseReplicaRepos('sd15', dir);
+  const scribble = await materialiseReplicaRepos(SCRIBBLE, dir);
+  scribbleRepos = scribble.repos.map((r) => r.id);
   hub = await startHubEmulator({
     repos: [
       ...entry.repos,
+      ...scribble.repos,
       { id: PLAIN, folder: 'models/fixtures/replicas/diffusers-script-sd15' },
       { id: GATED, folder: 'models/fixtures/replicas/diffusers-script-sd15', token: TOKEN },
     ],
@@ -119,6 +127,23 @@ test('a catalogue model: fits?, download with progress, an image; then offline f
   expect(await generateImage(page)).toEqual(online);
   expect(hub.log).toEqual([]);
   await context.setOffline(false);
+});
+
+test('a catalogue model assembled from two repos downloads both selections and follows the sketch', async ({ page }) => {
+  await openStudio(page);
+  await openPicker(page);
+  await page.getByTestId(`catalog-${SCRIBBLE}`).getByTestId('catalog-use').click();
+  await expect(page.getByTestId('download-plan')).toBeVisible();
+  await downloadAndWait(page);
+  expect(scribbleRepos).toHaveLength(2);
+  for (const repo of scribbleRepos) expect(hub.log.filter((l) => l.repo === repo && l.method === 'GET').length).toBeGreaterThan(0);
+  // Only the selected files: not the repo's own unet/ or the other ControlNets.
+  expect(hub.log.filter((l) => l.method === 'GET' && /\/resolve\/.*\/unet\//.test(l.path))).toEqual([]);
+  await expect(page.getByTestId('model-in-use')).toContainText('assembled from');
+  const studio = new StudioPage(page);
+  await studio.configure({ prompt: 'a red circle', seed: 3, steps: 2 });
+  const { plain, sketched } = await studio.plainThenSketched();
+  expect(sketched).not.toEqual(plain);
 });
 
 test('a cut download resumes with Range; corrupted bytes are detected and fetched again', async ({ page }) => {

@@ -5,10 +5,24 @@ import type { CachedFileState, CachedModelSummary, DownloadPlan, HubModelRef, St
 
 export type DownloadPhase = 'planning' | 'ready-to-download' | 'downloading' | 'paused' | 'done' | 'error';
 
-export interface DownloadState {
+/** One repo's share of a download: a catalogue entry that takes files from two repos has two. */
+export interface DownloadGroup {
   ref: HubModelRef;
-  /** The catalogue entry it was started from, if any. */
-  catalogId: string | null;
+  /** Exactly these repo paths (absent: every model-folder file the repo lists). */
+  only?: string[];
+  /** Repo path → path in the assembled folder. */
+  files: { path: string; as: string }[];
+  key: string | null;
+  totalBytes: number;
+  missingBytes: number;
+}
+
+export interface DownloadState {
+  /** What the panel calls it: the catalogue entry's name or the repo. */
+  label: string;
+  ref: HubModelRef;
+  /** Set for a download assembled from several repos (or selected files); null: the whole model folder of `ref`. */
+  groups: DownloadGroup[] | null;
   phase: DownloadPhase;
   plan: DownloadPlan | null;
   files: CachedFileState[];

@@ -3,10 +3,15 @@ import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
 import { DEFAULT_PARAMS, sanitizeParams, type DroppedParam, type SchedulerName } from '@/lib/diffusion/params';
 import type { BackendPreference } from '@/lib/onnx/types';
+import { catalogEntry } from '@/lib/models/catalog';
 
 export type SeedMode = 'random' | 'fixed';
 /** The model to open at start: a folder by URL (the embedded one by default) or a Hub repo (opened from the OPFS cache). */
-export type ModelChoice = { kind: 'url'; baseUrl: string } | { kind: 'hub'; repo: string; revision: string; subfolder: string };
+export type ModelChoice =
+  | { kind: 'url'; baseUrl: string }
+  | { kind: 'hub'; repo: string; revision: string; subfolder: string }
+  /** A catalogue entry (lib/models/catalog.ts) and the variant the fit check picked. */
+  | { kind: 'catalog'; id: string; variant: string };
 export const DEFAULT_MODEL: ModelChoice = { kind: 'url', baseUrl: '/models/lantern-shapes/' };
 /** Where img2img's init image comes from. */
 export type InitSource = 'none' | 'upload' | 'last' | 'sketch';
@@ -80,6 +85,7 @@ function isModelChoice(v: unknown): boolean {
   const c = v as Partial<Record<string, unknown>> | null;
   if (typeof c !== 'object' || c === null) return false;
   if (c.kind === 'url') return typeof c.baseUrl === 'string' && c.baseUrl.length > 0;
+  if (c.kind === 'catalog') return typeof c.id === 'string' && catalogEntry(c.id) !== undefined && typeof c.variant === 'string';
   return (
     c.kind === 'hub' &&
     typeof c.repo === 'string' &&

@@ -45,12 +45,16 @@ function Card({ entry }: { entry: CatalogEntry }) {
   const variant = entryVariants(entry).find((v) => v.id === (fit?.variantId ?? 'default')) ?? entryVariants(entry)[0];
   const bytes = downloadBytes(variant.files);
   const here = cachedOf(variant.source, cached);
-  const use = () =>
-    openChoice(
-      variant.source.kind === 'url' ? { kind: 'url', baseUrl: variant.source.baseUrl } : { kind: 'hub', repo: variant.source.repo, revision: variant.source.revision, subfolder: variant.source.subfolder },
-      entry.id,
-    );
-  const action = variant.source.kind === 'url' ? 'Use' : here?.complete ? 'Use (downloaded)' : here ? 'Resume download' : `Download ${hasApproxSizes(variant.files) ? '≈ ' : ''}${formatBytes(bytes)}`;
+  const use = () => openChoice({ kind: 'catalog', id: entry.id, variant: variant.id });
+  const assembled = variant.files.some((f) => f.from);
+  const action =
+    variant.source.kind === 'url' || assembled
+      ? 'Use'
+      : here?.complete
+        ? 'Use (downloaded)'
+        : here
+          ? 'Resume download'
+          : `Download ${hasApproxSizes(variant.files) ? '≈ ' : ''}${formatBytes(bytes)}`;
   const current = variant.source.kind === 'url' ? inUse === variant.source.baseUrl : here !== undefined && inUse?.startsWith(`${variant.source.repo}`);
   return (
     <li className="flex flex-col gap-1 rounded border border-neutral-300 p-3 text-sm dark:border-neutral-700" data-testid={`catalog-${entry.id}`}>

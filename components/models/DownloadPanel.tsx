@@ -8,13 +8,12 @@ import { formatBytes, formatEta } from './format';
 export function DownloadPanel() {
   const d = useModels((m) => m.download);
   if (!d) return null;
-  const name = formatRepoRef(d.ref);
   const pct = d.bytesTotal ? Math.floor((d.bytesDone / d.bytesTotal) * 100) : 0;
   const active = d.phase === 'downloading';
   return (
     <section className="flex flex-col gap-2 rounded border border-amber-500/60 p-3" aria-label="Download" data-testid="download-panel">
       <h3 className="font-semibold">
-        {name} <span className="text-xs font-normal text-neutral-500">at {d.ref.endpoint}</span>
+        {d.label} <span className="text-xs font-normal text-neutral-500">from {d.groups ? d.groups.map((g) => formatRepoRef(g.ref)).join(' + ') : formatRepoRef(d.ref)} at {d.ref.endpoint}</span>
       </h3>
       {d.phase === 'planning' && <p>Asking the Hub what this model needs…</p>}
       {d.plan && (

@@ -23,14 +23,20 @@ async function readWithProgress(file: File, onProgress?: (loaded: number, total:
   return out;
 }
 
-/** Opens the cached snapshot `key` (a CachedModelSummary's key) in `store` (default: OPFS). */
-export async function openCachedSnapshot(key: string, store: BlobStore = opfsStore()): Promise<FileSource> {
+/**
+ * Opens the cached snapshot `key` (a CachedModelSummary's key) in `store` (default: OPFS).
+ * `paths`: only these files, which must be complete (a selection downloaded with `only`), not the whole snapshot.
+ */
+export async function openCachedSnapshot(key: string, store: BlobStore = opfsStore(), paths?: readonly string[]): Promise<FileSource> {
   const k = parseSnapshotKey(key);
   const base = `hf://${k.repo}${k.subfolder ? `/${k.subfolder}` : ''}/`;
   const manifest = await new CacheIndex(store).manifest(key);
   if (!manifest) throw new ModelFolderError('missing-file', '.', `${base}: ${key} is not in this browser's cache (was it deleted?)`);
-  if (!manifest.complete) {
-    const missing = manifest.files.filter((f) => !f.complete).map((f) => f.path);
+  const listed = paths ? manifest.files.filter((f) => paths.includes(f.path)) : manifest.files;
+  const absent = (paths ?? []).filter((p) => !manifest.files.some((f) => f.path === p));
+  if (absent.length) throw new ModelFolderError('missing-file', absent[0], `${base}${absent[0]}: not in the cached snapshot ${key}`);
+  if (!listed.every((f) => f.complete)) {
+    const missing = listed.filter((f) => !f.complete).map((f) => f.path);
     throw new ModelFolderError(
       'missing-file',
       missing[0],
@@ -38,7 +44,7 @@ export async function openCachedSnapshot(key: string, store: BlobStore = opfsSto
     );
   }
   const files = new Map<string, File>();
-  for (const f of manifest.files) {
+  for (const f of listed) {
     const file = await store.read(snapshotFilePath(k, f.path));
     if (!file || file.size !== f.size) {
       throw new ModelFolderError(

@@ -18,6 +18,8 @@ export type ModelSourceSpec =
   | { kind: 'url'; baseUrl: string }
   /** A Hub snapshot the cache worker downloaded into OPFS (lib/worker/cache-protocol.ts). */
   | { kind: 'cache'; key: string; label: string }
+  /** One folder assembled from selections of cached snapshots (a catalogue entry that takes files from two repos). */
+  | { kind: 'assembled'; label: string; parts: { key: string; files: { path: string; as: string }[] }[] }
   /** A folder picked with <input webkitdirectory> or dropped: File objects with their paths inside it. */
   | { kind: 'files'; name: string; files: { path: string; file: File }[] }
   /** A folder opened with showDirectoryPicker(). */
@@ -29,6 +31,7 @@ export function sourceLabel(source: ModelSourceSpec): string {
     case 'url':
       return source.baseUrl;
     case 'cache':
+    case 'assembled':
       return source.label;
     case 'files':
     case 'directory':
