@@ -201,7 +201,14 @@ export interface SnapshotDownloadResult {
 }
 
 /** Keeps what an earlier manifest of the same snapshot verified, when the file is still there at its size. */
-async function mergeManifest(index: CacheIndex, key: string, ref: HubModelRef, commit: string, files: ManifestFile[], only: boolean): Promise<SnapshotManifest> {
+async function mergeManifest(
+  index: CacheIndex,
+  key: string,
+  ref: HubModelRef,
+  commit: string,
+  files: ManifestFile[],
+  only: boolean,
+): Promise<SnapshotManifest> {
   const old = await index.manifest(key);
   const k = parseSnapshotKey(key);
   const merged: ManifestFile[] = [];

@@ -43,7 +43,8 @@ export interface SessionFactory {
 }
 
 /** One external-data file as the graph names it (`path` = the initializers' location). */
-export type ExternalData = { path: string; data: Uint8Array } | { path: string; url: string } | { path: string; blob: Blob } | { path: string; localPath: string };
+export type ExternalData =
+  { path: string; data: Uint8Array } | { path: string; url: string } | { path: string; blob: Blob } | { path: string; localPath: string };
 
 export interface ModelFiles {
   /** Names the model file in errors, e.g. "unet/model.onnx". */
