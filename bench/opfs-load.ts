@@ -6,6 +6,7 @@
  *   whole        one Blob (onnxruntime-web reads it with one arrayBuffer())
  *   split        the graph readdressed by splitExternalData, the File as ≤ 512 MiB slices (what readPart does)
  *   jspi-*       the same through onnxruntime-web's JSPI build, which mounts a Blob without reading it first
+ *   *-webgpu     on the WebGPU EP instead of wasm (SwiftShader here)
  * Each variant runs in a fresh worker (a fresh wasm heap). Reported: time to open, the renderer
  * process's peak resident set during the open (VmHWM from /proc, reset before each variant), and
  * what the worker itself can see (performance.measureUserAgentSpecificMemory on this
@@ -110,14 +111,15 @@ async function open({ variant, meta }) {
   const tiny = await ort.InferenceSession.create(await bytes('/tiny.onnx'), { executionProviders: ['wasm'], externalData: [{ path: 'model.onnx_data', data: await bytes('/tiny.onnx_data') }] });
   await tiny.release();
   const initMs = performance.now() - i0;
-  const graph = await bytes(variant.endsWith('split') ? '/graph-split.onnx' : '/graph.onnx');
+  const graph = await bytes(variant.includes('split') ? '/graph-split.onnx' : '/graph.onnx');
   const file = await (await (await dir()).getFileHandle('model.onnx_data')).getFile();
-  const externalData = variant.endsWith('split')
+  const externalData = variant.includes('split')
     ? meta.chunks.map((c) => ({ path: c.location, data: file.slice(c.start, c.end) }))
     : [{ path: 'model.onnx_data', data: file }];
   const before = await uaMemory();
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(graph, { executionProviders: ['wasm'], externalData });
+  const ep = variant.endsWith('-webgpu') ? 'webgpu' : 'wasm';
+  const session = await ort.InferenceSession.create(graph, { executionProviders: [ep], externalData });
   const openMs = performance.now() - t0;
   const afterOpen = await uaMemory();
   const t1 = performance.now();
@@ -175,8 +177,8 @@ const server = createServer(async (req, res) => {
   }
 });
 
-/** Renderer processes of the browser whose main pid is `browserPid`. */
-function renderers(browserPid: number): number[] {
+/** Processes of one type (`renderer`, `gpu-process`) of the browser whose main pid is `browserPid`. */
+function children(browserPid: number, type: string): number[] {
   const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' });
   const rows = out
     .trim()
@@ -193,8 +195,9 @@ function renderers(browserPid: number): number[] {
         grew = true;
       }
   }
-  return rows.filter((r) => inTree.has(r.pid) && r.args.includes('--type=renderer')).map((r) => r.pid);
+  return rows.filter((r) => inTree.has(r.pid) && r.args.includes(`--type=${type}`)).map((r) => r.pid);
 }
+const renderers = (browserPid: number) => children(browserPid, 'renderer');
 const statusKb = (pid: number, field: string) => {
   try {
     const line = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -248,8 +251,11 @@ async function main() {
   for (const variant of variants) {
     await settle();
     const pids = renderers(browserPid);
-    for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    // The GPU process holds WebGPU buffers (SwiftShader: in its own memory).
+    const gpu = children(browserPid, 'gpu-process');
+    for (const pid of [...pids, ...gpu]) writeFileSync(`/proc/${pid}/clear_refs`, '5');
     const baseline = Math.max(...pids.map((p) => statusKb(p, 'VmRSS:')));
+    const gpuBaseline = Math.max(0, ...gpu.map((p) => statusKb(p, 'VmRSS:')));
     let sampledPeak = 0;
     const timer = setInterval(() => (sampledPeak = Math.max(sampledPeak, ...renderers(browserPid).map((p) => statusKb(p, 'VmRSS:')))), 100);
     let r: Record<string, unknown>;
@@ -267,6 +273,7 @@ async function main() {
       rendererPeakRssMB: mb(peak),
       rendererPeakOverBaselineMB: mb(peak - baseline),
       sampledPeakRssMB: mb(sampledPeak),
+      gpuProcessPeakOverBaselineMB: mb(Math.max(0, ...gpu.map((p) => statusKb(p, 'VmHWM:'))) - gpuBaseline),
     };
     console.log(JSON.stringify(row));
     results.push(row);
