@@ -56,7 +56,13 @@ export class CacheWorkerHandler {
     try {
       switch (req.type) {
         case 'plan': {
-          const { plan } = await planSnapshot({ ref: req.ref, only: req.only, client: this.client(req.ref, req.token), index: this.index, storage: this.deps.storage });
+          const { plan } = await planSnapshot({
+            ref: req.ref,
+            only: req.only,
+            client: this.client(req.ref, req.token),
+            index: this.index,
+            storage: this.deps.storage,
+          });
           return this.post({ id: req.id, type: 'plan', plan });
         }
         case 'download':
