@@ -94,7 +94,10 @@ describe('public layouts vs torch runs of the same weights', () => {
     expect([r.image.height, r.image.width, 3]).toEqual(ref.image.shape);
     const torch = diff(r.image.data, ref.image.data);
     const replay = diff(r.image.data, (JSON.parse(readFileSync(`${DIR}/onnx-replay/${file}`, 'utf8')) as Arr).data);
-    expect(replay.max).toBeLessThanOrEqual(isFp16(ref.folder) ? 2e-3 : 1e-4);
+    // fp16 graphs: onnxruntime's CPU kernels for float16 differ by CPU (seen: 1.9e-3 on one x86 machine, 2.8e-3
+    // on an AVX-512 EPYC), and a pixel whose inputs round to different halves moves by that much; the mean stays small.
+    expect(replay.max).toBeLessThanOrEqual(isFp16(ref.folder) ? 5e-3 : 1e-4);
+    expect(replay.mean).toBeLessThanOrEqual(isFp16(ref.folder) ? 2e-4 : 1e-5);
     if (isFp16(ref.folder)) {
       expect(torch.mean).toBeLessThanOrEqual(5e-3);
       expect(torch.max).toBeLessThanOrEqual(5e-2);
