@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { startHubEmulator, type HubEmulator } from '../tests/helpers/hub-emulator';
 import { materialiseReplicaRepos } from '../tests/helpers/catalog-replicas';
-import { pixelSpread, StudioPage } from './studio-page';
+import { LOOP, pixelSpread, StudioPage } from './studio-page';
 
 // The shell must come from the service worker when the network is off.
 test.use({ serviceWorkers: 'allow' });
@@ -109,6 +109,7 @@ test('a catalogue model: fits?, download with progress, an image; then offline f
   hub.throttle(400_000);
   await card.getByTestId('catalog-use').click();
   await expect(page.getByTestId('download-fits')).toHaveText('fits');
+  await expect(page.getByTestId('download-device-fit')).toContainText('this device:');
   await page.getByTestId('download-start').click();
   await expect(page.getByTestId('download-progress')).toContainText(/MB\/s|kB\/s/);
   await expect(page.getByTestId('download-summary')).toContainText('downloaded', { timeout: 60_000 });
@@ -148,13 +149,19 @@ test('a catalogue model assembled from two repos downloads both selections and f
 
 test('a cut download resumes with Range; corrupted bytes are detected and fetched again', async ({ page }) => {
   await openStudio(page);
-  hub.cutOnce(PLAIN_WEIGHTS, 100_000);
+  // Throttled: Chromium drops body bytes still queued when a connection resets, so an unthrottled burst may leave nothing to resume.
+  hub.throttle(300_000);
+  hub.cutOnce(PLAIN_WEIGHTS, 150_000);
   hub.corruptOnce('text_encoder/model.onnx');
   await planRepo(page, PLAIN);
   await downloadAndWait(page);
   const ranges = hub.rangeRequests(PLAIN_WEIGHTS, { repo: PLAIN });
-  // The cut came after 100 000 bytes: the retry asks for the rest only.
-  expect(ranges.map((r) => r.range)).toContainEqual(expect.stringMatching(/^bytes=100000-(261631)?$/));
+  // The cut came after 150 000 bytes: the retry asks only for what did not arrive (what arrived, ≤ the cut, stays).
+  const starts = ranges.map((r) => Number(/^bytes=(\d+)-/.exec(r.range ?? '')?.[1] ?? -1));
+  expect(
+    starts.some((n) => n > 0 && n <= 150_000),
+    `Range requests: ${ranges.map((r) => r.range).join(', ')}`,
+  ).toBe(true);
   expect(hub.fileRequests('text_encoder/model.onnx', { repo: PLAIN, method: 'GET' }).filter((r) => r.status < 300).length).toBe(2);
   await expect(page.getByTestId('model-family')).toContainText('Stable Diffusion');
   await generateImage(page);
@@ -217,11 +224,17 @@ test('a gated repo asks for a token, and opens with it', async ({ page }) => {
   expect(hub.log.filter((l) => l.origin === 'cdn' && l.authorization).length).toBe(0);
 });
 
-test('a folder on this computer opens in place', async ({ page }) => {
+test('a folder on this computer opens in place, and the prompt and sketch stay', async ({ page }) => {
   await openStudio(page);
+  const studio = new StudioPage(page);
+  await studio.configure({ prompt: 'kept across models' });
+  await studio.drawStroke(LOOP);
+  const sketch = await studio.canvasPixels('sketch-canvas');
   await openPicker(page);
   await page.getByTestId('local-folder-input').setInputFiles('models/fixtures/replicas/diffusers-script-sd15');
   await expect(page.getByTestId('model-in-use')).toContainText('local folder diffusers-script-sd15', { timeout: 60_000 });
   await expect(page.getByTestId('generate')).toBeEnabled();
+  await expect(page.getByTestId('prompt')).toHaveValue('kept across models');
+  expect(await studio.canvasPixels('sketch-canvas')).toEqual(sketch);
   await generateImage(page);
 });

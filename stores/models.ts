@@ -23,6 +23,8 @@ export interface DownloadState {
   ref: HubModelRef;
   /** Set for a download assembled from several repos (or selected files); null: the whole model folder of `ref`. */
   groups: DownloadGroup[] | null;
+  /** The catalogue's fit check for this device (lib/models/fit.ts), shown before a multi-GB download; null for a repo typed by hand. */
+  deviceFit: { verdict: string; backend: string | null; reasons: string[] } | null;
   phase: DownloadPhase;
   plan: DownloadPlan | null;
   files: CachedFileState[];

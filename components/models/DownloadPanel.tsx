@@ -4,6 +4,13 @@ import { useModels } from '@/stores/models';
 import { cancelDownload, pauseDownload, startDownload } from './library';
 import { formatBytes, formatEta } from './format';
 
+const FIT_TEXT: Record<string, string> = {
+  fits: 'it fits',
+  tight: 'it fits, tightly',
+  'needs-f16': 'it needs fp16 this GPU lacks',
+  'too-big': 'it will not fit',
+};
+
 /** The download in the picker: what it will fetch and whether it fits, then per-file and total progress. */
 export function DownloadPanel() {
   const d = useModels((m) => m.download);
@@ -25,6 +32,19 @@ export function DownloadPanel() {
             {d.plan.fits ? 'fits' : `does not fit: ${formatBytes(d.plan.missingBytes)} needed, ${formatBytes(d.plan.storage.quota - d.plan.storage.usage)} free`}
           </strong>
         </p>
+      )}
+      {d.deviceFit && (
+        <details data-testid="download-device-fit" open={d.deviceFit.verdict !== 'fits'}>
+          <summary className={d.deviceFit.verdict === 'fits' ? 'text-green-700' : d.deviceFit.verdict === 'tight' ? 'text-amber-700' : 'text-red-600'}>
+            this device: {FIT_TEXT[d.deviceFit.verdict] ?? d.deviceFit.verdict}
+            {d.deviceFit.backend && ` on ${d.deviceFit.backend}`}
+          </summary>
+          <ul className="ml-4 list-disc text-sm text-neutral-600 dark:text-neutral-400">
+            {d.deviceFit.reasons.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+        </details>
       )}
       {(active || d.phase === 'paused' || d.phase === 'done') && (
         <>

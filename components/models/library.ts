@@ -7,6 +7,7 @@
 import { CacheClient } from '@/lib/worker/cache-client';
 import type { CacheEvent, CachedModelSummary, DownloadPlan, HubModelRef } from '@/lib/worker/cache-protocol';
 import { catalogEntry, entryVariants, fileOrigin, type ResolvedVariant } from '@/lib/models/catalog';
+import { judgeVariant } from '@/lib/models/fit';
 import { formatRepoRef } from '@/lib/hub/repo-id';
 import type { BackendPreference } from '@/lib/onnx/types';
 import type { ModelSourceSpec } from '@/lib/worker/protocol';
@@ -63,14 +64,19 @@ export function openChoice(choice: ModelChoice): void {
   const variant = variants.find((v) => v.id === choice.variant) ?? variants[0];
   if (!entry || !variant) return;
   if (variant.source.kind === 'url') return open({ kind: 'url', baseUrl: variant.source.baseUrl });
-  if (!variant.files.some((f) => f.from)) return openHub(hubRef(variant.source), entry.name);
-  openAssembled(entry.name, variant);
+  const caps = useModels.getState().caps;
+  const report = caps ? judgeVariant(variant, caps) : null;
+  const fit = report && { verdict: report.verdict, backend: report.backend, reasons: report.reasons };
+  if (!variant.files.some((f) => f.from)) return openHub(hubRef(variant.source), entry.name, fit);
+  offerDownload(entry.name, hubRef({ ...variant.source, subfolder: '' }), groupsOf(variant), fit);
 }
 
-function openHub(ref: HubModelRef, label: string): void {
+type DeviceFit = DownloadState['deviceFit'];
+
+function openHub(ref: HubModelRef, label: string, fit: DeviceFit = null): void {
   cache().send({ type: 'find', ref }, (e) => {
     if (e.type === 'found' && e.model?.complete) open({ kind: 'cache', key: e.model.key, label: cachedLabel(e.model) });
-    else if (e.type === 'found') offerDownload(label, ref, null);
+    else if (e.type === 'found') offerDownload(label, ref, null, fit);
     else if (e.type === 'error') useModels.getState().patch({ error: fail(e) });
   });
 }
@@ -95,14 +101,8 @@ const assembledSpec = (label: string, groups: DownloadGroup[]): ModelSourceSpec 
   parts: groups.map((g) => ({ key: g.key!, files: g.files })),
 });
 
-/** A catalogue entry assembled from several repos: plans each selection; opens it when all are here, else offers the download. */
-function openAssembled(label: string, variant: ResolvedVariant): void {
-  const groups = groupsOf(variant);
-  offerDownload(label, groups[0].ref, groups);
-}
-
-function freshDownload(label: string, ref: HubModelRef, groups: DownloadGroup[] | null): DownloadState {
-  return { label, ref, groups, phase: 'planning', plan: null, files: [], bytesDone: 0, bytesTotal: 0, bytesPerSec: 0, etaSec: null, retries: 0, summary: null, error: null };
+function freshDownload(label: string, ref: HubModelRef, groups: DownloadGroup[] | null, deviceFit: DeviceFit): DownloadState {
+  return { label, ref, groups, deviceFit, phase: 'planning', plan: null, files: [], bytesDone: 0, bytesTotal: 0, bytesPerSec: 0, etaSec: null, retries: 0, summary: null, error: null };
 }
 
 function planOf(ref: HubModelRef, only: string[] | undefined): Promise<DownloadPlan> {
@@ -127,9 +127,12 @@ function combine(plans: DownloadPlan[]): DownloadPlan {
   };
 }
 
-/** Asks the Hub what a download would fetch and whether it fits; a model already complete opens at once. */
-function offerDownload(label: string, ref: HubModelRef, groups: DownloadGroup[] | null): void {
-  useModels.getState().patch({ download: freshDownload(label, ref, groups) });
+/**
+ * Asks the Hub what a download would fetch and whether it fits; a model already complete (every
+ * selection of an assembled one) opens at once.
+ */
+function offerDownload(label: string, ref: HubModelRef, groups: DownloadGroup[] | null, fit: DeviceFit = null): void {
+  useModels.getState().patch({ download: freshDownload(label, ref, groups, fit) });
   const { patchDownload } = useModels.getState();
   const selections = groups ?? [{ ref, files: [], key: null, totalBytes: 0, missingBytes: 0 } as DownloadGroup];
   Promise.all(selections.map((g) => planOf(g.ref, g.only))).then(
