@@ -11,6 +11,12 @@ import type { CacheEvent, CacheRequest } from './cache-protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
+/** 401/403 in the studio name its token field, not HF_TOKEN. */
+const STUDIO_AUTH_HINTS = {
+  missing: 'enter a Hub access token with read access under Models… → Hub settings (it stays in this browser)',
+  refused: 'the access token in Hub settings has no access to it (a gated repo needs its terms accepted on the Hub with that account)',
+};
+
 const storage = navigator.storage as StorageManager & { persist?: () => Promise<boolean> };
 
 const handler = new CacheWorkerHandler(
@@ -20,7 +26,13 @@ const handler = new CacheWorkerHandler(
     // no-store: OPFS is the cache. The HTTP cache would keep a second copy of every weight file, and after a cut it
     // turns our Range request into its own partial-entry requests.
     client: (ref, token) =>
-      new HubClient({ endpoint: ref.endpoint, token, redirects: 'follow', fetch: (input, init) => fetch(input, { ...init, cache: 'no-store' }) }),
+      new HubClient({
+        endpoint: ref.endpoint,
+        token,
+        redirects: 'follow',
+        fetch: (input, init) => fetch(input, { ...init, cache: 'no-store' }),
+        authHints: STUDIO_AUTH_HINTS,
+      }),
     async storage() {
       const [estimate, persisted] = await Promise.all([storage.estimate(), storage.persisted()]);
       return { usage: estimate.usage ?? 0, quota: estimate.quota ?? 0, persisted };
