@@ -1,7 +1,7 @@
 /** The model library: what is cached, the download in flight, the picker's state. Plain data only. */
 import { create } from 'zustand';
 import type { DeviceCaps } from '@/lib/onnx/device-caps';
-import type { CachedFileState, CachedModelSummary, DownloadPlan, HubModelRef, StorageInfo } from '@/lib/worker/cache-protocol';
+import type { CachedModelSummary, DownloadPlan, DownloadProgress, HubModelRef, StorageInfo } from '@/lib/worker/cache-protocol';
 
 export type DownloadPhase = 'planning' | 'ready-to-download' | 'downloading' | 'paused' | 'done' | 'error';
 
@@ -17,7 +17,7 @@ export interface DownloadGroup {
   missingBytes: number;
 }
 
-export interface DownloadState {
+export interface DownloadState extends Omit<DownloadProgress, 'key'> {
   /** What the panel calls it: the catalogue entry's name or the repo. */
   label: string;
   ref: HubModelRef;
@@ -27,12 +27,6 @@ export interface DownloadState {
   deviceFit: { verdict: string; backend: string | null; reasons: string[] } | null;
   phase: DownloadPhase;
   plan: DownloadPlan | null;
-  files: CachedFileState[];
-  bytesDone: number;
-  bytesTotal: number;
-  bytesPerSec: number;
-  etaSec: number | null;
-  retries: number;
   /** Set when the download finished: how it went (shown, and read by tests). */
   summary: string | null;
   error: { code: string; message: string } | null;

@@ -7,6 +7,7 @@
  */
 import { ModelFolderError } from '../errors';
 import type { FileSource } from '../models/file-source';
+import { fileMapSource } from '../models/file-map-source';
 import type { BlobStore } from './blob-store';
 import { CacheIndex, parseSnapshotKey, snapshotFilePath } from './cache-index';
 import { opfsStore } from './opfs-store';
@@ -55,29 +56,5 @@ export async function openCachedSnapshot(key: string, store: BlobStore = opfsSto
     }
     files.set(f.path, file);
   }
-  return {
-    base,
-    async readBytes(path, onProgress) {
-      const file = files.get(path);
-      if (!file) return null;
-      try {
-        return await readWithProgress(file, onProgress);
-      } catch (err) {
-        throw new ModelFolderError('fetch-failed', path, `${base}${path}: cannot be read from the cache: ${(err as Error).message}`);
-      }
-    },
-    async size(path) {
-      return files.get(path)?.size ?? null;
-    },
-    async list(dir) {
-      const prefix = dir === '' ? '' : `${dir.replace(/\/+$/, '')}/`;
-      const names = [...files.keys()].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('/')).map((p) => p.slice(prefix.length));
-      const isDir = prefix === '' || [...files.keys()].some((p) => p.startsWith(prefix));
-      return isDir ? names.sort() : null;
-    },
-    locate(path) {
-      const file = files.get(path);
-      return file ? { blob: file } : {};
-    },
-  };
+  return fileMapSource(base, files, { read: readWithProgress, unreadable: (err) => `cannot be read from the cache: ${err.message}` });
 }

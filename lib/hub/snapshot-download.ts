@@ -8,7 +8,7 @@
 import { DownloadStoppedError, ModelFolderError } from '../errors';
 import { MODEL_PARTS } from '../models/manifest';
 import { orderGraphNames } from '../models/layouts/graphs';
-import type { CachedFileState, DownloadPlan, HubModelRef, StorageInfo } from '../worker/cache-protocol';
+import type { CachedFileState, DownloadPlan, DownloadProgress, HubModelRef, StorageInfo } from '../worker/cache-protocol';
 import { CacheIndex, parseSnapshotKey, snapshotFilePath, snapshotKey, type ManifestFile, type SnapshotManifest } from './cache-index';
 import { HubUnreachableError, type HubClient, type HubFileEntry } from './client';
 import { downloadFile } from './download-file';
@@ -151,15 +151,7 @@ export async function planSnapshot(opts: PlanOptions): Promise<SnapshotPlan> {
   };
 }
 
-export interface SnapshotProgress {
-  key: string;
-  files: CachedFileState[];
-  bytesDone: number;
-  bytesTotal: number;
-  bytesPerSec: number;
-  etaSec: number | null;
-  retries: number;
-}
+export type SnapshotProgress = DownloadProgress;
 
 export interface SnapshotDownloadOptions extends PlanOptions {
   /** Files fetched at once (default 3). */

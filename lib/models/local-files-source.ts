@@ -4,6 +4,7 @@
  * small files, and `locate` hands the weights to onnxruntime-web as the `File`s themselves.
  */
 import { ModelFolderError, type FileSource } from './file-source';
+import { fileMapSource } from './file-map-source';
 import { MODEL_PARTS } from './manifest';
 
 export interface LocalFile {
@@ -37,38 +38,8 @@ export function filesSource(name: string, entries: readonly LocalFile[]): FileSo
   const paths = stripCommonTop(entries.map((e) => normalize(e.path)));
   const files = new Map<string, File>();
   paths.forEach((p, i) => files.set(p, entries[i].file));
-  const base = `local://${name}/`;
-  return {
-    base,
-    async readBytes(path, onProgress) {
-      const file = files.get(path);
-      if (!file) return null;
-      try {
-        const bytes = new Uint8Array(await file.arrayBuffer());
-        onProgress?.(bytes.length, bytes.length);
-        return bytes;
-      } catch (err) {
-        // A file moved or changed on disk after it was picked.
-        throw new ModelFolderError('fetch-failed', path, `${base}${path}: cannot be read (${(err as Error).message}); pick the folder again`);
-      }
-    },
-    async size(path) {
-      return files.get(path)?.size ?? null;
-    },
-    async list(dir) {
-      const prefix = dir === '' ? '' : `${dir.replace(/\/+$/, '')}/`;
-      const inside = [...files.keys()].filter((p) => p.startsWith(prefix));
-      if (prefix !== '' && inside.length === 0) return null;
-      return inside
-        .map((p) => p.slice(prefix.length))
-        .filter((p) => !p.includes('/'))
-        .sort();
-    },
-    locate(path) {
-      const file = files.get(path);
-      return file ? { blob: file } : {};
-    },
-  };
+  // A file moved or changed on disk after it was picked cannot be read any more.
+  return fileMapSource(`local://${name}/`, files, { unreadable: (err) => `cannot be read (${err.message}); pick the folder again` });
 }
 
 async function walk(dir: FileSystemDirectoryHandle, prefix: string, out: LocalFile[]): Promise<void> {

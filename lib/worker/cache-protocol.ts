@@ -80,23 +80,24 @@ export type CacheRequest =
   /** navigator.storage.persist(). */
   | { id: string; type: 'persist' };
 
+/** Where a download stands: per file and in total. */
+export interface DownloadProgress {
+  key: string;
+  files: CachedFileState[];
+  bytesDone: number;
+  bytesTotal: number;
+  /** Over the last few seconds; 0 before the first bytes. */
+  bytesPerSec: number;
+  etaSec: number | null;
+  /** Requests retried after a cut, a stall or a 5xx. */
+  retries: number;
+}
+
 export type CacheErrorCode = LanternErrorCode | 'busy' | 'internal';
 
 export type CacheEvent =
   | { id: string; type: 'plan'; plan: DownloadPlan }
-  | {
-      id: string;
-      type: 'download-progress';
-      key: string;
-      files: CachedFileState[];
-      bytesDone: number;
-      bytesTotal: number;
-      /** Over the last few seconds; 0 before the first bytes. */
-      bytesPerSec: number;
-      etaSec: number | null;
-      /** Requests retried after a cut, a stall or a 5xx. */
-      retries: number;
-    }
+  | ({ id: string; type: 'download-progress' } & DownloadProgress)
   | { id: string; type: 'download-done'; model: CachedModelSummary; ms: number; fetchedBytes: number; resumedBytes: number }
   | { id: string; type: 'paused'; model: CachedModelSummary }
   | { id: string; type: 'cancelled' }

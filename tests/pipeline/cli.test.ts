@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateArgs } from '../helpers/generate-args';
 
 const run = promisify(execFile);
 let dir: string;
@@ -69,30 +70,7 @@ describe('generate CLI', () => {
       const p = ref.params;
       const out = join(dir, `${name}.png`);
       const rawPath = join(dir, `${name}.json`);
-      const { stderr } = await cli([
-        '--model',
-        ref.folder,
-        '--prompt',
-        p.prompt,
-        '--negative',
-        p.negativePrompt,
-        '--seed',
-        String(p.seed),
-        '--steps',
-        String(p.steps),
-        '--guidance',
-        String(p.guidanceScale),
-        '--scheduler',
-        p.scheduler,
-        '--width',
-        String(p.width),
-        '--height',
-        String(p.height),
-        '--out',
-        out,
-        '--raw',
-        rawPath,
-      ]);
+      const { stderr } = await cli(generateArgs(ref.folder, p, out, rawPath));
       expect(stderr).toMatch(/(Latent Consistency|Stable Diffusion|SD-Turbo)/);
       const got = JSON.parse(await readFile(rawPath, 'utf8')) as { data: number[] };
       let worst = 0;

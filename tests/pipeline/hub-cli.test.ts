@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubCacheDir, hubSource, snapshotDownload } from '@/cli/hf-cache';
 import { HubClient, HubHttpError } from '@/lib/hub/client';
 import { loadModelFolder } from '@/lib/models/load-folder';
+import { generateArgs } from '../helpers/generate-args';
 import { fakeCommit, startHubEmulator, type HubEmulator } from '../helpers/hub-emulator';
 
 const run = promisify(execFile);
@@ -48,21 +49,7 @@ async function cli(model: string, env: Record<string, string>, name: string) {
   const p = REF.params;
   const out = join(dir, `${name}.png`);
   const raw = join(dir, `${name}.json`);
-  const args = ['--model', model, '--prompt', p.prompt, '--negative', p.negativePrompt, '--seed', String(p.seed), '--steps', String(p.steps)];
-  args.push(
-    '--guidance',
-    String(p.guidanceScale),
-    '--scheduler',
-    p.scheduler,
-    '--width',
-    String(p.width),
-    '--height',
-    String(p.height),
-    '--out',
-    out,
-    '--raw',
-    raw,
-  );
+  const args = generateArgs(model, p, out, raw);
   const t0 = performance.now();
   const { stderr } = await run('npx', ['tsx', 'cli/generate.ts', ...args], {
     env: { ...process.env, HF_TOKEN: '', HF_HUB_OFFLINE: '', ...env },
