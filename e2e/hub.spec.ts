@@ -125,6 +125,8 @@ test('a catalogue model: fits?, download with progress, an image; then offline f
   await expect(page.getByTestId('model-in-use')).toContainText(entryRepo, { timeout: 60_000 });
   await expect(page.getByTestId('model-in-use')).toContainText('cached');
   await expect(page.getByTestId('generate')).toBeEnabled();
+  // For the record (not a timed assertion): how long opening from OPFS took.
+  console.log(`offline, from OPFS: ${await page.getByTestId('message').textContent()}`);
   expect(await generateImage(page)).toEqual(online);
   expect(hub.log).toEqual([]);
   await context.setOffline(false);
