@@ -1,5 +1,5 @@
 'use client';
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { useRun } from '@/stores/run';
 import { useSettings } from '@/stores/settings';
 import type { BackendPreference } from '@/lib/onnx/types';
@@ -28,10 +28,18 @@ export function Studio() {
   const backendSetting = useSettings((s) => s.backend);
   const lowMemory = useSettings((s) => s.lowMemory);
 
+  // Opens the model at start and again when the backend or low-memory setting changes. The values come from
+  // the store itself, not the render: the first render after a reload still shows the defaults (zustand's
+  // server snapshot) and the saved ones a moment later, which must not open the model twice (audit: `[busy]`).
+  const opened = useRef<string | null>(null);
   useEffect(() => {
     const { model, backend } = urlOverrides();
-    if (model) loadModel({ kind: 'url', baseUrl: model }, backend ?? backendSetting, lowMemory);
-    else openChoice(useSettings.getState().model);
+    const settings = useSettings.getState();
+    const key = `${backend ?? settings.backend}|${settings.lowMemory}`;
+    if (opened.current === key) return;
+    opened.current = key;
+    if (model) loadModel({ kind: 'url', baseUrl: model }, backend ?? settings.backend, settings.lowMemory);
+    else openChoice(settings.model);
   }, [backendSetting, lowMemory]);
 
   const generateNow = useCallback(() => {

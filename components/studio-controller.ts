@@ -1,0 +1,281 @@
+/**
+ * The studio's controller: the one place that talks to the diffusion worker and turns its
+ * events into store patches. A class without React, with the worker client injected, so its
+ * concurrency is unit-tested in Node (tests/unit/studio/controller.test.ts):
+ * - one load at a time: a load asked for while another load or a run is in flight waits,
+ *   and only the newest waiting one runs (latest wins); the same load twice is one load;
+ * - a load asked for during a run (a backend change) waits for the run to end: the run's
+ *   model info, ControlNet checkbox and examples stay, and its result names the model;
+ * - live mode: a new live request cancels the run in flight and runs right after it stops;
+ *   results of superseded runs are dropped, never shown.
+ * The worker itself refuses a second load/generate with `busy`; this controller never sends one.
+ */
+import type { DiffusionClient } from '@/lib/worker/client';
+import type { GenerateParams } from '@/lib/diffusion/check-inputs';
+import type { GenerateImages } from '@/lib/diffusion/pipeline';
+import type { BackendPreference } from '@/lib/onnx/types';
+import { useRun } from '@/stores/run';
+import { useSettings, type Settings } from '@/stores/settings';
+import { DEFAULT_PARAMS, clampParam, sanitizeParams } from '@/lib/diffusion/params';
+import { sourceLabel, type ModelInfo, type ModelSourceSpec, type WorkerEvent } from '@/lib/worker/protocol';
+
+export interface RunRequest {
+  params: GenerateParams;
+  previews: boolean;
+  images?: GenerateImages;
+  /** Live runs: superseded by newer requests, their stale results are dropped. */
+  live?: boolean;
+}
+
+export interface LoadRequest {
+  source: ModelSourceSpec;
+  backend: BackendPreference;
+  lowMemory: boolean;
+}
+
+/** The client surface the controller uses (a DiffusionClient, or a fake in tests). */
+export type ControllerClient = Pick<DiffusionClient, 'send' | 'cancel'>;
+
+/** Mean step time, leaving out the first step (shader compilation and warm-up) when there are more. */
+function msPerStep(steps: number[]): number {
+  const warm = steps.length > 1 ? steps.slice(1) : steps;
+  return warm.reduce((a, b) => a + b, 0) / Math.max(1, warm.length);
+}
+
+/** Two load requests that open the same thing the same way (picked folders compare by object: two folders may share a name). */
+function sameLoad(a: LoadRequest, b: LoadRequest): boolean {
+  if (a.backend !== b.backend || a.lowMemory !== b.lowMemory || a.source.kind !== b.source.kind) return false;
+  if (a.source.kind === 'files' || a.source.kind === 'directory') return a.source === b.source;
+  return sourceLabel(a.source) === sourceLabel(b.source);
+}
+
+/**
+ * lantern.json's recommendations are untrusted (a hand-edited `height: "abc"`): each value is
+ * kept only when it is an allowed parameter, so nothing downstream (settings, live steps) sees nonsense.
+ */
+export function saneRecommended(r: ModelInfo['recommended']): ModelInfo['recommended'] {
+  const given = { steps: r.steps, guidanceScale: r.guidance, width: r.width, height: r.height, scheduler: r.scheduler };
+  const { params, dropped } = sanitizeParams(given, DEFAULT_PARAMS);
+  // Out-of-range numbers are clamped (kept); values of the wrong type and unknown schedulers are left out.
+  const bad = new Set(dropped.filter((d) => d.param === 'scheduler' || d.reason === 'not a finite number').map((d) => d.param));
+  const keep = <T>(key: keyof typeof given, v: T): T | undefined => (given[key] === undefined || bad.has(key) ? undefined : v);
+  const out: ModelInfo['recommended'] = {};
+  const steps = keep('steps', params.steps);
+  const guidance = keep('guidanceScale', params.guidanceScale);
+  const width = keep('width', params.width);
+  const height = keep('height', params.height);
+  const scheduler = keep('scheduler', params.scheduler);
+  if (steps !== undefined) out.steps = steps;
+  if (guidance !== undefined) out.guidance = guidance;
+  if (width !== undefined) out.width = width;
+  if (height !== undefined) out.height = height;
+  if (scheduler !== undefined) out.scheduler = scheduler;
+  if (typeof r.liveSteps === 'number' && Number.isFinite(r.liveSteps)) out.liveSteps = clampParam('steps', r.liveSteps);
+  return out;
+}
+
+/**
+ * A newly loaded model brings its recommended settings (lantern.json) once; later edits stay.
+ * They are untrusted like saved settings: out-of-range values are clamped, unusable ones skipped.
+ */
+export function applyRecommended(info: ModelInfo): void {
+  const settings = useSettings.getState();
+  if (settings.defaultsAppliedFor === info.sourceLabel) return;
+  const r = info.recommended;
+  const given = { steps: r.steps, guidanceScale: r.guidance, width: r.width, height: r.height, scheduler: r.scheduler };
+  const current = {
+    ...DEFAULT_PARAMS,
+    steps: settings.steps,
+    guidanceScale: settings.guidanceScale,
+    width: settings.width,
+    height: settings.height,
+    scheduler: settings.scheduler,
+  };
+  const { params, dropped } = sanitizeParams(given, current);
+  if (dropped.length) console.warn(`lantern: ${info.sourceLabel} recommends unusable settings`, dropped);
+  const patch: Partial<Settings> = { defaultsAppliedFor: info.sourceLabel };
+  for (const key of Object.keys(given) as Array<keyof typeof given>) {
+    if (given[key] !== undefined) Object.assign(patch, { [key]: params[key] });
+  }
+  // An empty prompt starts from something this model can draw.
+  const examples = Array.isArray(info.examplePrompts) ? info.examplePrompts.filter((p) => typeof p === 'string') : [];
+  if (!settings.prompt.trim() && examples.length) patch.prompt = examples[0];
+  settings.set(patch);
+}
+
+export class StudioController {
+  /** Request id of the load / run in flight. */
+  private loading: { id: string; req: LoadRequest } | null = null;
+  private running: string | null = null;
+  /** The newest load waiting for the load or run in flight to end. */
+  private pendingLoad: LoadRequest | null = null;
+  /** The newest live request waiting for the run in flight to stop. */
+  private pendingLive: RunRequest | null = null;
+
+  /** `client` is asked for lazily, so a page creates its worker on first use. */
+  constructor(
+    private readonly client: () => ControllerClient,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Whether a load or a run is in flight (tests, and callers that want to wait). */
+  get busy(): boolean {
+    return this.loading !== null || this.running !== null;
+  }
+
+  /** Opens a model folder in the worker (the one in use is released first); prompt, sketch and history stay. */
+  loadModel(source: ModelSourceSpec, backend: BackendPreference, lowMemory = false): void {
+    const req: LoadRequest = { source, backend, lowMemory };
+    if (this.loading && !this.pendingLoad && sameLoad(this.loading.req, req)) return;
+    if (this.busy) {
+      this.pendingLoad = req;
+      if (this.running) useRun.getState().patch({ message: `${sourceLabel(source)} (${backend}) opens when this run ends` });
+      return;
+    }
+    this.startLoad(req);
+  }
+
+  private startLoad(req: LoadRequest): void {
+    const { source, backend, lowMemory } = req;
+    useRun.getState().patch({ phase: 'loading-model', loadLabel: 'starting', error: null, model: null, message: `loading ${sourceLabel(source)}` });
+    const id = this.client().send({ type: 'load-model', source, backend, lowMemory }, (e) => this.onLoadEvent(id, e));
+    this.loading = { id, req };
+  }
+
+  private onLoadEvent(id: string, e: WorkerEvent): void {
+    if (this.loading?.id !== id) return;
+    const patch = useRun.getState().patch;
+    switch (e.type) {
+      case 'load-progress':
+        patch({ loadLabel: `${e.part} ${(e.loaded / 1e6).toFixed(1)}${e.total ? ` / ${(e.total / 1e6).toFixed(1)}` : ''} MB` });
+        return;
+      case 'model-ready': {
+        this.loading = null;
+        // A newer load is waiting: this model is replaced at once, its settings never applied.
+        if (this.afterLoad()) return;
+        const info: ModelInfo = { ...e.info, recommended: saneRecommended(e.info.recommended ?? {}) };
+        try {
+          applyRecommended(info);
+        } catch (err) {
+          console.warn('lantern: recommended settings not applied', err);
+        }
+        patch({ phase: 'ready', model: info, message: `model loaded in ${(info.loadMs / 1000).toFixed(1)} s` });
+        this.startPendingLive();
+        return;
+      }
+      case 'error':
+        this.loading = null;
+        if (this.afterLoad()) return;
+        this.pendingLive = null;
+        patch({ phase: 'error', error: { code: e.code, message: e.message }, message: '' });
+        return;
+    }
+  }
+
+  /** Starts the waiting load, if any; true when it did. */
+  private afterLoad(): boolean {
+    const next = this.pendingLoad;
+    if (!next) return false;
+    this.pendingLoad = null;
+    this.startLoad(next);
+    return true;
+  }
+
+  private startPendingLive(): void {
+    const next = this.pendingLive;
+    this.pendingLive = null;
+    if (next) this.startGenerate(next);
+  }
+
+  private runEnded(): void {
+    this.running = null;
+    if (this.afterLoad()) return;
+    this.startPendingLive();
+  }
+
+  startGenerate(req: RunRequest): void {
+    if (this.busy) {
+      // The UI offers Generate only when ready; a live request waits for what is in flight.
+      if (req.live) this.pendingLive = req;
+      return;
+    }
+    const { params, previews, images, live } = req;
+    useRun
+      .getState()
+      .patch({ phase: 'generating', step: 0, totalSteps: params.steps, startedAt: this.now(), elapsedMs: 0, preview: null, error: null, message: '' });
+    const id = this.client().send({ type: 'generate', params, previews, images }, (e) => this.onRunEvent(id, live === true, e));
+    this.running = id;
+  }
+
+  private onRunEvent(id: string, live: boolean, e: WorkerEvent): void {
+    if (this.running !== id) return;
+    const state = useRun.getState();
+    // A newer live request or a load is waiting: this run's progress is no longer what the user wants to see.
+    const superseded = this.pendingLive !== null;
+    switch (e.type) {
+      case 'progress':
+        state.patch({ step: e.step, totalSteps: e.totalSteps, elapsedMs: e.elapsedMs });
+        return;
+      case 'preview':
+        if (!superseded) state.patch({ preview: { width: e.width, height: e.height, rgba: e.rgba } });
+        return;
+      case 'result': {
+        // A newer live request is queued: this result is already stale, never show it.
+        if (superseded && !this.pendingLoad) return this.runEnded();
+        const ms = e.timings.totalMs;
+        state.patch({
+          phase: 'ready',
+          preview: null,
+          lastSeed: e.params.seed,
+          result: {
+            width: e.width,
+            height: e.height,
+            rgba: e.rgba,
+            params: e.params,
+            sampler: e.sampler,
+            modelName: state.model?.name ?? 'unknown',
+            backend: e.backend,
+            totalMs: ms,
+          },
+          message: live
+            ? `live ${Math.round(ms)} ms on ${e.backend}`
+            : `done in ${(ms / 1000).toFixed(2)} s on ${e.backend} · ${msPerStep(e.timings.unetStepMs).toFixed(1)} ms/step`,
+        });
+        return this.runEnded();
+      }
+      case 'cancelled':
+        state.patch({ phase: 'ready', preview: null, message: `cancelled after ${e.atStep} of ${state.totalSteps} steps` });
+        return this.runEnded();
+      case 'error':
+        state.patch({ phase: state.model ? 'ready' : 'error', preview: null, error: { code: e.code, message: e.message } });
+        return this.runEnded();
+    }
+  }
+
+  /** Live mode: run now, or cancel the run in flight and run this one right after it stops (only the newest waits). */
+  requestLive(req: Omit<RunRequest, 'live'>): void {
+    const live = { ...req, live: true };
+    if (this.running) {
+      const first = this.pendingLive === null;
+      this.pendingLive = live;
+      if (first) this.client().cancel(this.running);
+      return;
+    }
+    if (this.loading || this.pendingLoad) {
+      this.pendingLive = live;
+      return;
+    }
+    this.startGenerate(live);
+  }
+
+  cancelGenerate(): void {
+    if (this.running) this.client().cancel(this.running);
+  }
+
+  countTokens(text: string, into: 'tokenCount' | 'negativeTokenCount'): void {
+    if (!useRun.getState().model) return;
+    this.client().send({ type: 'count-tokens', text }, (e) => {
+      if (e.type === 'token-count') useRun.getState().patch({ [into]: { count: e.count, max: e.max, truncated: e.truncated } });
+    });
+  }
+}
