@@ -8,11 +8,22 @@
  * defaults from here, so a limit changes in this file alone.
  */
 import { InvalidParamsError } from '../errors';
-import { SCHEDULER_LABELS, SCHEDULER_NAMES, isSchedulerName, type SchedulerName } from './schedulers';
+import {
+  SCHEDULER_LABELS,
+  SCHEDULER_NAMES,
+  isSchedulerName,
+  maxSteps,
+  stepLimits,
+  stepsProblem,
+  type RawSchedulerConfig,
+  type SchedulerConfig,
+  type SchedulerName,
+  type StepLimits,
+} from './schedulers';
 import { TIMESTEP_SPACINGS, type TimestepSpacing } from './schedulers/common';
 
-export { InvalidParamsError, SCHEDULER_LABELS, SCHEDULER_NAMES, TIMESTEP_SPACINGS, isSchedulerName };
-export type { SchedulerName, TimestepSpacing };
+export { InvalidParamsError, SCHEDULER_LABELS, SCHEDULER_NAMES, TIMESTEP_SPACINGS, isSchedulerName, maxSteps, stepLimits, stepsProblem };
+export type { SchedulerName, StepLimits, TimestepSpacing };
 
 export interface GenerateParams {
   prompt: string;
@@ -198,6 +209,30 @@ export function checkInputs(p: GenerateParams, vaeScale = 8): void {
     bad('controlStart', `controlStart (${control.controlStart}) must be below controlEnd (${control.controlEnd})`);
   }
   checkParam('strength', p.strength ?? DEFAULT_STRENGTH);
+}
+
+/** The scheduler config a run uses: the model's, with the run's `timestepSpacing` over it (as the pipeline builds it). */
+export function runSchedulerConfig(schedulerConfig: SchedulerConfig | RawSchedulerConfig, timestepSpacing?: TimestepSpacing): RawSchedulerConfig {
+  return timestepSpacing ? { ...schedulerConfig, timestep_spacing: timestepSpacing } : { ...schedulerConfig };
+}
+
+/**
+ * The steps a run with these settings can take on this model (`stepLimits` of the scheduler the
+ * run builds): the studio's steps input and the CLI's --steps check use this, `generate` refuses
+ * anything else with `checkSteps`. PARAM_LIMITS.steps stays the model-free bound (1…1000).
+ */
+export function stepLimitsFor(p: Pick<GenerateParams, 'scheduler' | 'timestepSpacing'>, schedulerConfig: SchedulerConfig | RawSchedulerConfig): StepLimits {
+  return stepLimits(p.scheduler, runSchedulerConfig(schedulerConfig, p.timestepSpacing));
+}
+
+/**
+ * Throws InvalidParamsError(…, 'steps') unless the run's scheduler can take `p.steps` steps,
+ * naming the scheduler, the reason and its limit. Call after `checkInputs` (which checks the
+ * scheduler name and the 1…1000 bound).
+ */
+export function checkSteps(p: Pick<GenerateParams, 'steps' | 'scheduler' | 'timestepSpacing'>, schedulerConfig: SchedulerConfig | RawSchedulerConfig): void {
+  const problem = stepsProblem(p.scheduler, runSchedulerConfig(schedulerConfig, p.timestepSpacing), p.steps);
+  if (problem) throw new InvalidParamsError(`steps ${p.steps}: ${problem}`, 'steps');
 }
 
 /** A field `sanitizeParams` could not keep as given. */

@@ -7,7 +7,7 @@ import { TorchGenerator } from '../random/torch-generator';
 import { hasInput, type Feed } from '../onnx/types';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
 import { imageToTensor, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
-import { checkInputs, CONTROL_DEFAULTS, DEFAULT_STRENGTH, type GenerateParams } from './check-inputs';
+import { checkInputs, checkSteps, CONTROL_DEFAULTS, DEFAULT_STRENGTH, type GenerateParams } from './check-inputs';
 import { ControlNetRunner, controlKeep, repeatBatch, unetResidualInputs, zeroResiduals } from './controlnet';
 import { guidanceScaleEmbedding } from './families';
 import { declaredDim, scalarFeed } from './feeds';
@@ -202,6 +202,7 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
   // 1. Check inputs
   const vaeScale = models.folder.vaeDownsample;
   checkInputs(params, vaeScale);
+  checkSteps(params, models.schedulerConfig); // what this model's scheduler can run (schedulers' stepsProblem), before any work
   // LCM's U-Net is distilled to follow guidance alone: no unconditional pass (diffusers' LCM pipeline).
   const doCfg = models.family.family.classifierFreeGuidance && params.guidanceScale > 1;
   if (images.init && !models.vaeEncoder) throw new InvalidParamsError('this model folder has no vae_encoder/ graph: img2img needs one', 'init');

@@ -126,6 +126,32 @@ export function rejectThresholding(className: string, config: Record<string, unk
   }
 }
 
+/**
+ * The step-count rules every scheduler shares, as a reason (null when `n` passes): a positive
+ * integer, and diffusers' `num_inference_steps <= num_train_timesteps`.
+ */
+export function stepCountProblem(n: number, T: number): string | null {
+  if (!Number.isInteger(n) || n < 1) return `${n} is not a positive integer`;
+  if (n > T) return `${n} is more than num_train_timesteps ${T}`;
+  return null;
+}
+
+/**
+ * Why a schedule of integer timesteps that index the ᾱ table cannot run `n` steps (null when
+ * it can): diffusers' trailing spacing sometimes makes n + 1 timesteps, the last −1 (float
+ * `arange`), and leading spacing with steps_offset can put the first one at T or beyond.
+ */
+export function discreteScheduleProblem(timesteps: readonly number[], n: number, T: number, spacing: TimestepSpacing, stepsOffset: number): string | null {
+  if (timesteps.length !== n) {
+    return `timestep_spacing "${spacing}" makes ${timesteps.length} timesteps for ${n} steps (diffusers' float arange), one of them ${Math.min(...timesteps)}`;
+  }
+  const hi = Math.max(...timesteps);
+  const lo = Math.min(...timesteps);
+  if (hi > T - 1) return `timestep_spacing "${spacing}" with steps_offset ${stepsOffset} puts a timestep at ${hi}, past num_train_timesteps − 1 = ${T - 1}`;
+  if (lo < 0) return `timestep_spacing "${spacing}" puts a timestep at ${lo}, below 0`;
+  return null;
+}
+
 export function checkInferenceSteps(className: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) {
     throw new InvalidParamsError(`${className}.setTimesteps: numInferenceSteps must be a positive integer, got ${n}`, 'steps');

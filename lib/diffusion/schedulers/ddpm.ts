@@ -15,6 +15,7 @@ import {
   alphaProdAt,
   alphasCumprodOf,
   checkInferenceSteps,
+  discreteScheduleProblem,
   checkSameLength,
   discreteTimesteps,
   drawNoise,
@@ -25,6 +26,7 @@ import {
   range,
   rejectThresholding,
   rescaleZeroTerminalSnr,
+  stepCountProblem,
   withDefaults,
   type PredictionType,
   type RawSchedulerConfig,
@@ -105,6 +107,14 @@ export class DDPMScheduler implements Scheduler {
     }
     this.numInferenceSteps = numInferenceSteps;
     this._timesteps = discreteTimesteps(this.spacing, this.T, numInferenceSteps, this.stepsOffset);
+  }
+
+  stepsProblem(numInferenceSteps: number): string | null {
+    const n = numInferenceSteps;
+    return (
+      stepCountProblem(n, this.T) ??
+      discreteScheduleProblem(discreteTimesteps(this.spacing, this.T, n, this.stepsOffset), n, this.T, this.spacing, this.stepsOffset)
+    );
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {

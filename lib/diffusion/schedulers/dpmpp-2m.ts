@@ -38,6 +38,7 @@ import {
   roundHalfEven,
   sigmaToT,
   sigmasFromAlphasCumprod,
+  stepCountProblem,
   withDefaults,
   type PredictionType,
   type RawSchedulerConfig,
@@ -184,9 +185,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     this.beginIndex = beginIndex;
   }
 
-  setTimesteps(numInferenceSteps: number): void {
-    checkInferenceSteps(CLASS, numInferenceSteps);
-    const n = numInferenceSteps;
+  /** The timesteps and the n + 1 sigmas of `n` steps (diffusers' set_timesteps), without touching the state. */
+  private schedule(n: number): { timesteps: number[]; sigmas: number[] } {
     // lambda_min_clipped cuts the high-t end where log-SNR is below the threshold
     const ac = this.alphasCumprod;
     let clippedIdx = 0; // searchsorted(flip(λ_t), lambda_min_clipped), λ_t decreasing in t
@@ -217,13 +217,44 @@ export class DPMSolverMultistepScheduler implements Scheduler {
       sigmas = timesteps.map((t) => npInterp(t, xp, this.trainSigmas));
     }
     const sigmaLast = this.finalSigmasType === 'sigma_min' ? this.trainSigmas[0] : 0;
-    this._sigmas = [...sigmas, sigmaLast].map(f32);
+    return { timesteps, sigmas: [...sigmas, sigmaLast].map(f32) };
+  }
+
+  setTimesteps(numInferenceSteps: number): void {
+    checkInferenceSteps(CLASS, numInferenceSteps);
+    const { timesteps, sigmas } = this.schedule(numInferenceSteps);
+    this._sigmas = sigmas;
     this._timesteps = timesteps;
     this.numInferenceSteps = timesteps.length;
     this.modelOutputs = new Array<Float32Array | null>(this.solverOrder).fill(null);
     this.lowerOrderNums = 0;
     this.stepIndex = null;
     this.beginIndex = null;
+  }
+
+  /**
+   * diffusers' ≤ num_train_timesteps, and no repeated sigma: near T steps the spacing rounds two
+   * timesteps to one (h = 0), and the multistep update divides by that log-SNR gap (NaN latents).
+   */
+  stepsProblem(numInferenceSteps: number): string | null {
+    const n = numInferenceSteps;
+    const count = stepCountProblem(n, this.T);
+    if (count) return count;
+    // Karras and Lu sigmas come from a strictly decreasing formula: never repeated
+    if (this.useKarras || this.useLu) return null;
+    const { timesteps, sigmas } = this.schedule(n);
+    // A zero gap is harmless into the final sigma (the update adds (e^0 − 1)·D = 0) and before a
+    // first-order step (solver_order 1; the last step when `step` lowers its order there);
+    // before a higher-order step it is h₀ = 0 in r₀ = h₀/h, and the latents become NaN.
+    const len = timesteps.length;
+    const lastIsFirstOrder = this.eulerAtFinal || (this.lowerOrderFinal && len < 15) || this.finalSigmasType === 'zero';
+    for (let i = 1; i < len; i++) {
+      if (this.solverOrder === 1 || (i === len - 1 && lastIsFirstOrder)) continue;
+      if (!(sigmas[i] < sigmas[i - 1])) {
+        return `timestep_spacing "${this.spacing}" gives timesteps ${timesteps[i - 1]} and ${timesteps[i]} the same sigma, a zero step the multistep solver then divides by (NaN)`;
+      }
+    }
+    return null;
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {

@@ -24,6 +24,7 @@ import {
   range,
   rescaleZeroTerminalSnr,
   sigmasFromAlphasCumprod,
+  stepCountProblem,
   withDefaults,
   type RawSchedulerConfig,
   type TimestepSpacing,
@@ -100,6 +101,11 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
 
   setBeginIndex(beginIndex: number): void {
     this.beginIndex = beginIndex;
+  }
+
+  /** diffusers' ≤ num_train_timesteps; sigmas are interpolated (clamped), so any timestep runs. */
+  stepsProblem(numInferenceSteps: number): string | null {
+    return stepCountProblem(numInferenceSteps, this.T);
   }
 
   setTimesteps(numInferenceSteps: number): void {

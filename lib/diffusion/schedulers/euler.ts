@@ -32,6 +32,7 @@ import {
   sigmaToT,
   sigmasFromAlphasCumprod,
   torchLinspaceF32,
+  stepCountProblem,
   withDefaults,
   type PredictionType,
   type RawSchedulerConfig,
@@ -154,6 +155,11 @@ export class EulerDiscreteScheduler implements Scheduler {
   /** img2img: start at this index (diffusers' `set_begin_index`). */
   setBeginIndex(beginIndex: number): void {
     this.beginIndex = beginIndex;
+  }
+
+  /** diffusers' ≤ num_train_timesteps; sigmas are interpolated (clamped), so any timestep runs. */
+  stepsProblem(numInferenceSteps: number): string | null {
+    return stepCountProblem(numInferenceSteps, this.T);
   }
 
   setTimesteps(numInferenceSteps: number): void {

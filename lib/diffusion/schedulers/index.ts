@@ -264,3 +264,56 @@ export function schedulerLabel(scheduler: Scheduler): string {
       return scheduler.name;
   }
 }
+
+/** The step counts a scheduler can run with a config: every count in `min…max` but those in `gaps`. */
+export interface StepLimits {
+  min: number;
+  max: number;
+  /** Counts inside min…max it cannot run (diffusers' trailing spacing makes n + 1 timesteps for some n). */
+  gaps: number[];
+  /** A1111-style name of the scheduler the limits are for ("DDIM", "PLMS"…). */
+  sampler: string;
+}
+
+/**
+ * The one step rule for the UI, the CLI and the engine: what `name` built from `config` (as
+ * `createScheduler` builds it) can run, from each scheduler's own `stepsProblem` — diffusers'
+ * steps ≤ num_train_timesteps (LCM ≤ original_inference_steps), every ᾱ lookup of DDIM / DDPM /
+ * PNDM inside [0, num_train_timesteps − 1] (leading spacing + steps_offset), no repeated sigma
+ * for DPM-Solver. Throws InvalidParamsError('scheduler') when the scheduler cannot be built.
+ */
+export function stepLimits(name: SchedulerName, config: SchedulerConfig | RawSchedulerConfig): StepLimits {
+  const scheduler = createScheduler(name, config);
+  const T = scheduler.config.num_train_timesteps;
+  let max = T;
+  while (max > 1 && scheduler.stepsProblem(max) !== null) max--;
+  let min = 1;
+  while (min < max && scheduler.stepsProblem(min) !== null) min++;
+  const gaps: number[] = [];
+  for (let n = min + 1; n < max; n++) if (scheduler.stepsProblem(n) !== null) gaps.push(n);
+  return { min, max, gaps, sampler: schedulerLabel(scheduler) };
+}
+
+/** The most steps `name` can run with `config` (see `stepLimits`). */
+export function maxSteps(name: SchedulerName, config: SchedulerConfig | RawSchedulerConfig): number {
+  const scheduler = createScheduler(name, config);
+  let max = scheduler.config.num_train_timesteps;
+  while (max > 1 && scheduler.stepsProblem(max) !== null) max--;
+  return max;
+}
+
+/**
+ * Why `name` built from `config` cannot run `steps` steps, naming the scheduler, the reason and
+ * the limit ("DDIM cannot run 1000 steps: … (this model's DDIM runs at most 999)"), or null.
+ */
+export function stepsProblem(name: SchedulerName, config: SchedulerConfig | RawSchedulerConfig, steps: number): string | null {
+  const scheduler = createScheduler(name, config);
+  const reason = scheduler.stepsProblem(steps);
+  if (reason === null) return null;
+  const label = schedulerLabel(scheduler);
+  const limits = stepLimits(name, config);
+  const range = limits.min > 1 ? `${limits.min}…${limits.max} steps` : `at most ${limits.max} steps`;
+  const gaps =
+    limits.gaps.length > 0 ? `, but not ${limits.gaps.length === 1 ? '' : `${limits.gaps.length} counts such as `}${limits.gaps.slice(0, 3).join(', ')}` : '';
+  return `${label} (${scheduler.name}) cannot run ${steps} steps: ${reason} (with this model's scheduler config it runs ${range}${gaps})`;
+}

@@ -27,6 +27,7 @@ import {
   range,
   rejectThresholding,
   rescaleZeroTerminalSnr,
+  stepCountProblem,
   withDefaults,
   type PredictionType,
   type RawSchedulerConfig,
@@ -117,6 +118,14 @@ export class LCMScheduler implements Scheduler {
 
   setBeginIndex(beginIndex: number): void {
     this.beginIndex = beginIndex;
+  }
+
+  /** diffusers' ≤ num_train_timesteps and ≤ original_inference_steps (the distillation schedule it picks from). */
+  stepsProblem(numInferenceSteps: number): string | null {
+    const n = numInferenceSteps;
+    const count = stepCountProblem(n, this.T);
+    if (count) return count;
+    return n > this.originalInferenceSteps ? `${n} is more than original_inference_steps ${this.originalInferenceSteps}` : null;
   }
 
   setTimesteps(numInferenceSteps: number, options: LCMTimestepOptions = {}): void {

@@ -17,7 +17,9 @@ import {
   expectNumber,
   expectOneOf,
   makeBetas,
+  discreteScheduleProblem,
   pndmBaseTimesteps,
+  stepCountProblem,
   withDefaults,
   type RawSchedulerConfig,
   type TimestepSpacing,
@@ -86,33 +88,59 @@ export class PNDMScheduler implements Scheduler {
     return this._timesteps;
   }
 
-  setTimesteps(numInferenceSteps: number): void {
-    checkInferenceSteps(CLASS, numInferenceSteps);
-    const n = numInferenceSteps;
+  /** The PRK and PLMS timesteps of `n` steps (diffusers' set_timesteps), without touching the state. */
+  private schedule(n: number): { prk: number[]; plms: number[] } {
     const base = pndmBaseTimesteps(this.spacing, this.T, n, this.stepsOffset); // ascending
     if (this.skipPrkSteps) {
       // concat([ts[:-1], ts[-2:-1], ts[-1:]])[::-1]: the second-to-last entry is repeated
-      this.prkTimesteps = [];
-      this.plmsTimesteps = [...base.slice(0, -1), ...base.slice(-2, -1), ...base.slice(-1)].reverse();
-    } else {
-      if (base.length < PNDM_ORDER) {
-        // numpy would fail to broadcast `ts[-4:].repeat(2) + tile([0, half], 4)` here
-        throw new Error(`${CLASS}.setTimesteps: PRK warm-up (skip_prk_steps=false) needs at least ${PNDM_ORDER} steps, got ${n}`);
-      }
-      const half = Math.floor(Math.floor(this.T / n) / 2);
-      const prk: number[] = [];
-      for (const t of base.slice(-PNDM_ORDER)) prk.push(t, t + half);
-      // prk[:-1].repeat(2)[1:-1][::-1]
-      const repeated = prk.slice(0, -1).flatMap((t) => [t, t]);
-      this.prkTimesteps = repeated.slice(1, -1).reverse();
-      this.plmsTimesteps = base.slice(0, -3).reverse();
+      return { prk: [], plms: [...base.slice(0, -1), ...base.slice(-2, -1), ...base.slice(-1)].reverse() };
     }
+    if (base.length < PNDM_ORDER) {
+      // numpy would fail to broadcast `ts[-4:].repeat(2) + tile([0, half], 4)` here
+      throw new Error(`${CLASS}.setTimesteps: PRK warm-up (skip_prk_steps=false) needs at least ${PNDM_ORDER} steps, got ${n}`);
+    }
+    const half = Math.floor(Math.floor(this.T / n) / 2);
+    const prk: number[] = [];
+    for (const t of base.slice(-PNDM_ORDER)) prk.push(t, t + half);
+    // prk[:-1].repeat(2)[1:-1][::-1]
+    const repeated = prk.slice(0, -1).flatMap((t) => [t, t]);
+    return { prk: repeated.slice(1, -1).reverse(), plms: base.slice(0, -3).reverse() };
+  }
+
+  setTimesteps(numInferenceSteps: number): void {
+    checkInferenceSteps(CLASS, numInferenceSteps);
+    const n = numInferenceSteps;
+    const { prk, plms } = this.schedule(n);
+    this.prkTimesteps = prk;
+    this.plmsTimesteps = plms;
     this.numInferenceSteps = n;
     this._timesteps = [...this.prkTimesteps, ...this.plmsTimesteps];
     this.ets = [];
     this.counter = 0;
     this.curSample = null;
     this.curModelOutput = null;
+  }
+
+  /**
+   * ≤ num_train_timesteps; the PRK warm-up needs 4 steps; every ᾱ lookup (the timesteps, and the
+   * PLMS redo of the repeated one at t + ⌊T/n⌋) inside [0, T − 1]; trailing makes exactly n.
+   */
+  stepsProblem(numInferenceSteps: number): string | null {
+    const n = numInferenceSteps;
+    const count = stepCountProblem(n, this.T);
+    if (count) return count;
+    if (!this.skipPrkSteps && n < PNDM_ORDER) return `the PRK warm-up (skip_prk_steps false) needs at least ${PNDM_ORDER} steps`;
+    const base = pndmBaseTimesteps(this.spacing, this.T, n, this.stepsOffset);
+    const problem = discreteScheduleProblem(base, n, this.T, this.spacing, this.stepsOffset);
+    if (problem) return problem;
+    const { prk, plms } = this.schedule(n);
+    const lookups = [...prk, ...plms];
+    // the PLMS step after the first redoes the repeated timestep from t + ⌊T/n⌋ (stepPlms, counter 1)
+    if (this.skipPrkSteps && plms.length > 1) lookups.push(plms[1] + Math.floor(this.T / n));
+    const hi = Math.max(...lookups);
+    return hi > this.T - 1
+      ? `timestep_spacing "${this.spacing}" with steps_offset ${this.stepsOffset} looks up timestep ${hi}, past num_train_timesteps − 1 = ${this.T - 1}`
+      : null;
   }
 
   scaleModelInput(sample: Float32Array): Float32Array {

@@ -38,6 +38,13 @@ export interface Scheduler {
   readonly timesteps: readonly number[];
   readonly initNoiseSigma: number;
   setTimesteps(numInferenceSteps: number): void;
+  /**
+   * Why this scheduler cannot run `numInferenceSteps` steps with its config, or null when it
+   * can: diffusers' limits (≤ num_train_timesteps; LCM ≤ original_inference_steps) and what
+   * its timestep arithmetic allows (every ᾱ lookup inside [0, num_train_timesteps − 1]).
+   * `maxSteps` (index.ts) builds the UI's, CLI's and engine's one limit from this.
+   */
+  stepsProblem(numInferenceSteps: number): string | null;
   scaleModelInput(sample: Float32Array, timestep: number): Float32Array;
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput;
   /** img2img: x_t = sqrt(ᾱ_t)·x0 + sqrt(1−ᾱ_t)·ε (or x0 + σ·ε for sigma schedulers). */
