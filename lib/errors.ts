@@ -15,7 +15,9 @@ export type LanternErrorCode =
   | 'device-lost'
   | 'invalid-params'
   | 'cancelled'
-  | 'storage-full';
+  | 'storage-full'
+  | 'model-mismatch'
+  | 'non-finite-output';
 
 export abstract class LanternError extends Error {
   abstract readonly code: LanternErrorCode;
@@ -120,5 +122,41 @@ export class DownloadStoppedError extends LanternError {
   constructor(readonly reason: 'pause' | 'cancel') {
     super(reason === 'pause' ? 'download paused' : 'download cancelled');
     this.name = 'DownloadStoppedError';
+  }
+}
+
+/**
+ * Two parts of a model folder do not fit together, found at load time from the sessions'
+ * declared shapes: `files` are both parts' files, `values` what each declares (e.g. a text
+ * encoder of width 1024 and a U-Net whose encoder_hidden_states is 768 wide).
+ */
+export class ModelMismatchError extends LanternError {
+  readonly code = 'model-mismatch' as const;
+  constructor(
+    readonly files: readonly [string, string],
+    readonly values: readonly [number, number],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelMismatchError';
+  }
+}
+
+/**
+ * A part produced NaN or ±∞ (typically an fp16 overflow): `label` is its file, `stage` the
+ * step of the pipeline that saw it, `count` of `total` values were not finite. Thrown rather
+ * than shown, since such an image is black or noise and the fix is elsewhere (fp32 part, wasm).
+ */
+export class NonFiniteOutputError extends LanternError {
+  readonly code = 'non-finite-output' as const;
+  constructor(
+    readonly label: string,
+    readonly stage: 'denoising' | 'vae-decode',
+    readonly count: number,
+    readonly total: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NonFiniteOutputError';
   }
 }

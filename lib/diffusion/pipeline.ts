@@ -12,6 +12,7 @@ import { ControlNetRunner, controlKeep, repeatBatch, unetResidualInputs, zeroRes
 import { guidanceScaleEmbedding } from './families';
 import { declaredDim, scalarFeed } from './feeds';
 import { applyGuidance, rescaleGuidance } from './guidance';
+import { checkDecoded, checkLatents, flatImageWarning } from './image-check';
 import { encodeImage, getTimesteps } from './img2img';
 import type { PipelineModels } from './load-pipeline';
 import { unloadAfterUse } from './part-sessions';
@@ -65,6 +66,8 @@ export interface GenerateResult {
   /** Per step: the ControlNet scale applied (empty without ControlNet). */
   controlScales: number[];
   timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
+  /** What the user should know about this image, e.g. that it came out flat black (image-check.ts); NaN throws instead. */
+  warnings: string[];
 }
 
 async function encodePrompt(models: PipelineModels, text: string): Promise<Tensor> {
@@ -279,6 +282,7 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
       if (params.guidanceRescale > 0) guided = rescaleGuidance(guided, condEps, params.guidanceRescale);
     }
     const out = scheduler.step(guided, t, latents.data, generator);
+    checkLatents(out.prevSample, models.unet.label, i + 1, timesteps.length, t); // NaN/∞ (fp16 overflow) → NonFiniteOutputError
     latents = tensor(latents.dims, out.prevSample);
     unetStepMs.push(now() - stepStart);
     hooks.onProgress?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, elapsedMs: now() - t0 });
@@ -299,7 +303,9 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
   }
   const sample = decoded.sample ?? Object.values(decoded)[0];
   if (!sample) throw new ModelFolderError('unsupported-model', models.vaeDecoder.label, `${models.vaeDecoder.label}: produced no sample`);
+  checkDecoded(sample.data, models.vaeDecoder.label); // NaN/∞ → NonFiniteOutputError naming the VAE
   const image = vaeOutputToImage(sample);
+  const flat = flatImageWarning(image, models.vaeDecoder.label); // a flat/black image is kept, with a warning
   const vaeMs = now() - vaeStart;
 
   return {
@@ -309,5 +315,6 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
     sampler: schedulerLabel(scheduler),
     controlScales,
     timings: { textEncoderMs, unetStepMs, vaeMs, totalMs: now() - t0 },
+    warnings: flat ? [flat] : [],
   };
 }
