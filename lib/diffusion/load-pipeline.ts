@@ -14,6 +14,7 @@ import { parseSchedulerConfig } from '../models/manifest';
 import { rewriteInputToFloat32 } from '../onnx/graph-edit';
 import type { ModelSession, SessionFactory } from '../onnx/types';
 import { ClipTokenizer } from '../tokenizer';
+import { checkPartsFit } from './part-compat';
 import { ioFromGraph, OnDemandSession } from './part-sessions';
 import { defaultSchedulerConfig, recognizeFamily, SD_TRAINING_SCHEDULE, type RecognisedFamily } from './families';
 import type { SchedulerConfig } from './schedulers/types';
@@ -147,6 +148,7 @@ export async function loadPipeline(
       await controlnet.release();
       controlnet = undefined;
     }
+    checkPartsFit({ textEncoder, unet, vaeDecoder, vaeEncoder, controlnet }); // ModelMismatchError naming both files
     const family = familyOf(folder, unet, tokenizer);
     let schedulerConfig = folder.schedulerConfig;
     if (!schedulerConfig) {
