@@ -9,6 +9,8 @@ import { generate } from '../lib/diffusion/pipeline';
 import { loadPipeline, recommendedSettings, releasePipeline } from '../lib/diffusion/load-pipeline';
 import { loadModelFolder } from '../lib/models/load-folder';
 import { createNodeSessionFactory } from '../lib/onnx/node';
+import { writePngText } from '../lib/png/chunks';
+import { formatInfotext } from '../lib/png/infotext';
 import { imageToRgba, type RgbaImage } from '../lib/tensor/image';
 import { modelArgument, parseCliArgs } from './args';
 import { modelSource } from './model-source';
@@ -44,7 +46,15 @@ async function main(argv: string[]): Promise<void> {
     const png = new PNG({ width, height });
     png.data = Buffer.from(imageToRgba(result.image).buffer);
     await mkdir(dirname(opts.out), { recursive: true });
-    await writeFile(opts.out, PNG.sync.write(png));
+    // The same A1111 `parameters` text the studio writes, so the studio (or A1111) reads the settings back.
+    const parameters = formatInfotext({
+      params: opts.params,
+      sampler: result.sampler,
+      modelName: folder.name,
+      control: images.control && models.controlnet ? { model: `${folder.name}/controlnet` } : undefined,
+      init: images.init !== undefined,
+    });
+    await writeFile(opts.out, writePngText(new Uint8Array(PNG.sync.write(png)), [{ keyword: 'parameters', text: parameters }]));
     if (opts.raw) {
       await mkdir(dirname(opts.raw), { recursive: true });
       await writeFile(opts.raw, JSON.stringify({ shape: [height, width, 3], data: Array.from(result.image.data) }));
