@@ -27,21 +27,89 @@ import { DEFAULT_PARAMS, SCHEDULER_LABELS, type GenerateParams } from '../diffus
 export const LANTERN_VERSION = '0.1.0';
 
 /**
- * A1111's re_param: a key (a word character, then word characters, spaces, '-' or '/'), ':', then a
- * JSON-quoted value or anything up to the next ','. `\w` is Unicode-aware, as in Python 3.
+ * A1111's re_param, `\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)` applied with findall: a key (a word
+ * character, then word characters, spaces, '-' or '/'), ':', then a JSON-quoted value followed by ',' or
+ * the end, else anything up to the next ','. `\w` is Unicode-aware, as in Python 3.
+ *
+ * Implemented as a scanner that gives findall's matches in linear time: the regex itself backtracks
+ * quadratically on a long line without ':' (a hostile PNG's), and lines over MAX_PARAMS_LINE code
+ * points are not taken as parameters at all.
  */
-const PARAM_SOURCE = String.raw`\s*([\p{L}\p{N}_][\p{L}\p{N}_ \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)`;
+const MAX_PARAMS_LINE = 1 << 20;
+const WORD_RE = /^[\p{L}\p{N}_]$/u;
+const SPACE_RE = /^\s$/u;
+/** ASCII answers from a table (the common case), the rest from the Unicode regexes. */
+const ASCII_WORD = Uint8Array.from({ length: 128 }, (_, i) => (WORD_RE.test(String.fromCharCode(i)) ? 1 : 0));
+const ASCII_SPACE = Uint8Array.from({ length: 128 }, (_, i) => (SPACE_RE.test(String.fromCharCode(i)) ? 1 : 0));
+const WORD = { test: (ch: string) => (ch.length === 1 && ch.charCodeAt(0) < 128 ? ASCII_WORD[ch.charCodeAt(0)] === 1 : WORD_RE.test(ch)) };
+const SPACE = { test: (ch: string) => (ch.length === 1 && ch.charCodeAt(0) < 128 ? ASCII_SPACE[ch.charCodeAt(0)] === 1 : SPACE_RE.test(ch)) };
+const isKeyChar = (ch: string) => ch === ' ' || ch === '-' || ch === '/' || WORD.test(ch);
 const NEGATIVE_PREFIX = 'Negative prompt:';
 
-function paramMatches(line: string): Array<[key: string, value: string]> {
+/** findall(re_param, line): the `[key, raw value]` pairs of one line, in order. */
+export function findParams(line: string): Array<[key: string, value: string]> {
+  if (line.length > MAX_PARAMS_LINE) return [];
+  const c = Array.from(line);
+  const n = c.length;
   const out: Array<[string, string]> = [];
-  const re = new RegExp(PARAM_SOURCE, 'gu');
-  for (let m = re.exec(line); m !== null; m = re.exec(line)) {
-    if (m[0] === '') {
-      re.lastIndex++; // an empty match (cannot happen with a 2-char key, kept as a guard against a loop)
+  // closing[i]: where a quoted string's body scanned from i (outside an escape) ends: its closing '"', or -1.
+  const closing = new Int32Array(n + 1).fill(-2);
+  const closeFrom = (start: number): number => {
+    const path: number[] = [];
+    let i = start;
+    let r = -1;
+    for (;;) {
+      if (i >= n) break;
+      if (closing[i] !== -2) {
+        r = closing[i];
+        break;
+      }
+      path.push(i);
+      if (c[i] === '"') {
+        r = i;
+        break;
+      }
+      if (c[i] === '\\') {
+        if (i + 1 >= n) break;
+        i += 2;
+      } else i++;
+    }
+    for (const p of path) closing[p] = r;
+    return r;
+  };
+  let pos = 0;
+  while (pos < n) {
+    let w = pos;
+    while (w < n && SPACE.test(c[w])) w++;
+    if (w >= n) break;
+    if (!WORD.test(c[w])) {
+      pos = w + 1;
       continue;
     }
-    out.push([m[1], m[2]]);
+    let e = w + 1;
+    while (e < n && isKeyChar(c[e])) e++;
+    // Every start inside this run reaches the same end: no match unless it is ':' (and the key has 2+ characters).
+    if (e >= n || c[e] !== ':') {
+      pos = e;
+      continue;
+    }
+    if (e - w < 2) {
+      pos = w + 1;
+      continue;
+    }
+    let v = e + 1;
+    while (v < n && SPACE.test(c[v])) v++;
+    let end = -1;
+    if (c[v] === '"') {
+      const close = closeFrom(v + 1);
+      if (close > v + 1 && (close + 1 === n || c[close + 1] === ',')) end = close + 1;
+    }
+    if (end < 0) {
+      end = v;
+      while (end < n && c[end] !== ',') end++;
+    }
+    out.push([c.slice(w, e).join(''), c.slice(v, end).join('')]);
+    pos = end + 1; // past the ','
   }
   return out;
 }
@@ -179,7 +247,7 @@ export interface ParsedInfotext {
 /** The parameters line's `key: value` pairs, unquoted (also the inside of a `ControlNet 0` value). */
 export function parseFields(line: string): Record<string, string> {
   const fields: Record<string, string> = Object.create(null);
-  for (const [k, v] of paramMatches(line)) fields[k] = unescapeControl(unquote(v.trim()));
+  for (const [k, v] of findParams(line)) fields[k] = unescapeControl(unquote(v.trim()));
   return fields;
 }
 
@@ -188,7 +256,7 @@ export function parseInfotext(text: string): ParsedInfotext {
   const lines = String(text).trim().split('\n');
   let last = lines.pop() ?? '';
   let paramsLine = '';
-  if (paramMatches(last).length >= 3) paramsLine = last;
+  if (findParams(last).length >= 3) paramsLine = last;
   else lines.push(last);
   last = '';
   let prompt = '';

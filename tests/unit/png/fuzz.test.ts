@@ -1,7 +1,7 @@
 /** Fuzz: malformed PNGs and infotexts never throw and finish in bounded time. Deterministic (seeded). */
 import { describe, expect, it } from 'vitest';
 import { crc32, readPngText, writePngText } from '@/lib/png/chunks';
-import { escapeControl, formatInfotext, parseInfotext, unescapeControl } from '@/lib/png/infotext';
+import { escapeControl, findParams, formatInfotext, parseInfotext, unescapeControl } from '@/lib/png/infotext';
 import { readPngSettings, restoreFromComfy, restoreFromInfotext } from '@/lib/png/restore';
 import { seeded, tinyPng } from './helpers';
 
@@ -144,4 +144,30 @@ describe('fuzz', () => {
       expect(parseInfotext(written).prompt).toBe(expected);
     }
   });
+});
+
+describe('findParams is findall(re_param)', () => {
+  // The regex as A1111 writes it, Unicode-aware (\w as Python 3's), for differential testing on short lines.
+  const RE_PARAM = /\s*([\p{L}\p{N}_][\p{L}\p{N}_ \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/gu;
+  const findall = (line: string) => Array.from(line.matchAll(RE_PARAM), (m) => [m[1], m[2]]);
+  const ATOMS = ['Steps', 'a', ' ', ':', ',', '"', '\\', '-', '/', 'é', '猫', '𝒜', '1', '\t', 'x y', ': "', '",', '\\"'];
+
+  it('gives the same matches as the regex on random lines', () => {
+    for (let i = 0; i < 3000; i++) {
+      let line = '';
+      const n = int(30);
+      for (let k = 0; k < n; k++) line += ATOMS[int(ATOMS.length)];
+      expect(findParams(line), JSON.stringify(line)).toEqual(findall(line));
+    }
+  });
+
+  it('stays linear on hostile lines where the regex would backtrack quadratically', () => {
+    const hostile = ['a '.repeat(400_000), 'k: "x,'.repeat(150_000), 'ab:'.repeat(300_000), '\\'.repeat(900_000)];
+    const start = performance.now();
+    for (const line of hostile) {
+      findParams(line);
+      parseInfotext(`prompt\n${line}`);
+    }
+    expect(performance.now() - start).toBeLessThan(10_000); // ~1 s; the regex takes minutes on these
+  }, 30_000);
 });

@@ -87,3 +87,28 @@ describe('readPngSettings', () => {
     expect(await readPngSettings(tinyPng())).toMatchObject({ ok: false, reason: 'no-settings' });
   });
 });
+
+describe("result-png (the studio's two calls)", () => {
+  it('writeResultPng → readPngSettings gives the settings back', async () => {
+    const { writeResultPng, readPngSettings: read } = await import('@/lib/png/result-png');
+    const params = {
+      prompt: '猫',
+      negativePrompt: '',
+      seed: 9,
+      steps: 4,
+      guidanceScale: 5,
+      guidanceRescale: 0,
+      scheduler: 'lcm' as const,
+      width: 64,
+      height: 128,
+    };
+    const png = writeResultPng(writeResultPng(tinyPng(), { params, modelName: 'old' }), {
+      params,
+      sampler: 'LCM',
+      modelName: 'tiny-sd',
+      modelHash: '0123456789',
+    });
+    const r = await read(png);
+    expect(r).toMatchObject({ ok: true, source: 'lantern', settings: { params, modelName: 'tiny-sd', modelHash: '0123456789', notUnderstood: [] } });
+  });
+});
