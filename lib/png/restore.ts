@@ -59,7 +59,8 @@ const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i;
 const SIZE = /^(\d+)x(\d+)$/;
 
 const FROM_LABEL: Readonly<Record<string, SchedulerName>> = Object.fromEntries(
-  SCHEDULER_NAMES.filter((n) => n !== 'default' && n !== 'dpmpp-2m-karras').map((n) => [SCHEDULER_LABELS[n], n]),
+  // 'default' too: "Model default" is written when the sampler that ran is not known.
+  SCHEDULER_NAMES.filter((n) => n !== 'dpmpp-2m-karras').map((n) => [SCHEDULER_LABELS[n], n]),
 );
 
 /** A1111 sampler + schedule type → a Lantern scheduler, or why not. */

@@ -139,6 +139,7 @@ describe('parseInfotext (A1111 rules)', () => {
     expect(restoreFromInfotext('x\nSteps: 5, Sampler: Euler a, CFG scale: 7, Seed: 1').params.scheduler).toBe('euler-ancestral');
     const old = restoreFromInfotext('x\nSteps: 5, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 64x64, Model: m, Schedule type: trailing');
     expect(old.params).toMatchObject({ scheduler: 'euler', timestepSpacing: 'trailing' });
+    expect(restoreFromInfotext('x\nSteps: 5, Sampler: Model default, CFG scale: 7, Seed: 1').params.scheduler).toBe('default');
     const unknown = restoreFromInfotext('x\nSteps: 5, Sampler: UniPC, Schedule type: Exponential, CFG scale: 7, Seed: 1');
     expect(unknown.params.scheduler).toBeUndefined();
     expect(unknown.notUnderstood).toContain('Sampler: UniPC (no such sampler in Lantern)');
