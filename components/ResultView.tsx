@@ -1,8 +1,7 @@
 'use client';
 import { useEffect, useRef } from 'react';
-import { addTextChunk } from '@/lib/png/text-chunk';
-import { formatParameters } from '@/lib/png/parameters';
-import { useRun } from '@/stores/run';
+import { writeResultPng, type InfotextInput } from '@/lib/png/result-png';
+import { useRun, type RunResult } from '@/stores/run';
 
 function draw(canvas: HTMLCanvasElement, img: { width: number; height: number; rgba: Uint8ClampedArray }) {
   canvas.width = img.width;
@@ -10,10 +9,22 @@ function draw(canvas: HTMLCanvasElement, img: { width: number; height: number; r
   canvas.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(img.rgba), img.width, img.height), 0, 0);
 }
 
-async function downloadPng(canvas: HTMLCanvasElement, text: string, name: string) {
+/** What the PNG says about its run, in A1111's form: the request carries ControlNet weights only with a control image, strength only with an init image. */
+function infotextOf(result: RunResult): InfotextInput {
+  const p = result.params;
+  return {
+    params: p,
+    sampler: result.sampler,
+    modelName: result.modelName,
+    ...(p.controlScale !== undefined && { control: { model: `${result.modelName} controlnet`, module: 'none' } }),
+    ...(p.strength !== undefined && { init: true }),
+  };
+}
+
+async function downloadPng(canvas: HTMLCanvasElement, result: RunResult, name: string) {
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (!blob) return;
-  const png = addTextChunk(new Uint8Array(await blob.arrayBuffer()), 'parameters', text);
+  const png = writeResultPng(new Uint8Array(await blob.arrayBuffer()), infotextOf(result));
   const url = URL.createObjectURL(new Blob([png as BlobPart], { type: 'image/png' }));
   const a = document.createElement('a');
   a.href = url;
@@ -50,10 +61,7 @@ export function ResultView() {
           type="button"
           data-testid="download"
           className="rounded border border-neutral-300 px-3 py-1 text-sm dark:border-neutral-700"
-          onClick={() =>
-            canvas.current &&
-            downloadPng(canvas.current, formatParameters(result.params, result.modelName, result.sampler), `lantern-${result.params.seed}.png`)
-          }
+          onClick={() => canvas.current && downloadPng(canvas.current, result, `lantern-${result.params.seed}.png`)}
         >
           Download PNG
         </button>

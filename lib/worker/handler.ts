@@ -150,6 +150,7 @@ export class DiffusionWorkerHandler {
         sampler: result.sampler,
         timings: result.timings,
         backend: models.backend,
+        warnings: result.warnings,
       },
       [rgba.buffer],
     );

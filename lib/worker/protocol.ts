@@ -97,6 +97,8 @@ export type WorkerEvent =
       sampler: string;
       timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
       backend: Backend;
+      /** What looks wrong with the picture though the run succeeded (a flat or black image), to show beside it. */
+      warnings: string[];
     }
   | { id: string; type: 'cancelled'; atStep: number }
   | { id: string; type: 'token-count'; count: number; max: number; truncated: boolean }
