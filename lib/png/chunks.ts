@@ -101,8 +101,11 @@ interface ChunkRef {
   length: number;
 }
 
-/** Walks the chunks; stops (with a problem) at the first one that runs past the end. Never throws. */
-function walk(png: Uint8Array, problems: PngProblem[]): ChunkRef[] {
+/**
+ * Walks the chunks, keeping those `keep` accepts (a file of millions of tiny chunks holds no list of
+ * them all); stops (with a problem) at the first one that runs past the end. Never throws.
+ */
+function walk(png: Uint8Array, problems: PngProblem[], keep: (type: string) => boolean = () => true): ChunkRef[] {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const chunks: ChunkRef[] = [];
   let pos = 8;
@@ -122,7 +125,7 @@ function walk(png: Uint8Array, problems: PngProblem[]): ChunkRef[] {
       });
       break;
     }
-    chunks.push({ type, offset: pos, data: pos + 8, length });
+    if (keep(type)) chunks.push({ type, offset: pos, data: pos + 8, length });
     pos += 12 + length;
     if (type === 'IEND') break;
   }
@@ -218,8 +221,7 @@ export async function readPngText(png: Uint8Array, limits: Partial<PngTextLimits
     return { ok: false, texts, problems: [{ code: 'not-png', message: 'png: not a PNG file (bad signature)' }] };
   }
   let total = 0;
-  for (const c of walk(png, problems)) {
-    if (!TEXT_TYPES.has(c.type)) continue;
+  for (const c of walk(png, problems, (t) => TEXT_TYPES.has(t))) {
     const at = { chunk: c.type, offset: c.offset };
     if (texts.length >= lim.maxTextChunks) {
       problems.push({ code: 'too-many', message: `png: more than ${lim.maxTextChunks} text chunks; the rest are skipped`, ...at });
@@ -260,8 +262,7 @@ export function readPngTextSync(png: Uint8Array, limits: Partial<PngTextLimits> 
   if (!(png instanceof Uint8Array) || !hasPngSignature(png)) {
     return { ok: false, texts, problems: [{ code: 'not-png', message: 'png: not a PNG file (bad signature)' }] };
   }
-  for (const c of walk(png, problems)) {
-    if (c.type !== 'tEXt' && c.type !== 'iTXt') continue;
+  for (const c of walk(png, problems, (t) => t === 'tEXt' || t === 'iTXt')) {
     if (texts.length >= lim.maxTextChunks || c.length > lim.maxChunkBytes || !crcOk(png, c)) {
       problems.push({
         code: c.length > lim.maxChunkBytes ? 'too-large' : 'bad-crc',

@@ -114,6 +114,17 @@ describe('fuzz', () => {
     expect(performance.now() - start).toBeLessThan(5_000);
   }, 30_000);
 
+  it('a million empty chunks are walked in bounded time', async () => {
+    const one = chunk('zzZz', new Uint8Array(0));
+    const many = new Uint8Array(one.length * 1_000_000);
+    for (let i = 0; i < 1_000_000; i++) many.set(one, i * one.length);
+    const png = insert(tinyPng(), many, chunk('tEXt', new TextEncoder().encode('parameters\0x\nSteps: 1, Seed: 2, Size: 8x8')));
+    const start = performance.now();
+    const r = await readPngSettings(png);
+    expect(r).toMatchObject({ ok: true, settings: { params: { steps: 1, seed: 2, width: 8, height: 8 } } });
+    expect(performance.now() - start).toBeLessThan(5_000);
+  }, 30_000);
+
   it('odd Unicode and missing fields through writer, parser and restore: no throw, prompts survive', () => {
     for (let i = 0; i < 500; i++) {
       const text = oddText();
