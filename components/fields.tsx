@@ -1,5 +1,7 @@
 'use client';
 /** Small labelled inputs shared by the control panels. */
+import { useState, type KeyboardEvent } from 'react';
+import { clampParam, inputRange, paramProblem, type NumericParam } from '@/lib/diffusion/params';
 
 export const fieldClass = 'rounded border border-neutral-300 bg-white px-2 py-1 dark:border-neutral-700 dark:bg-neutral-900';
 
@@ -62,5 +64,81 @@ export function NumberSelect({
         ))}
       </select>
     </label>
+  );
+}
+
+/** What a number box's text becomes once it is left (blur or Enter): the value to keep and, when it was repaired, why. */
+export function commitNumber(param: NumericParam, text: string, current: number): { value: number; note: string | null } {
+  const trimmed = text.trim();
+  const n = trimmed === '' ? Number.NaN : Number(trimmed);
+  if (!Number.isFinite(n)) return { value: current, note: `${param} needs a number: kept ${current}` };
+  const problem = paramProblem(param, n);
+  if (!problem) return { value: n, note: null };
+  const value = clampParam(param, n);
+  return { value, note: `${problem}: set to ${value}` };
+}
+
+/** The text as a value to use at once (while typing), or null while it is empty, partial or out of range. */
+export function typedNumber(param: NumericParam, text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const n = Number(trimmed);
+  return paramProblem(param, n) === null ? n : null;
+}
+
+interface NumberBoxProps {
+  param: NumericParam;
+  testId: string;
+  ariaLabel?: string;
+  value: number;
+  disabled?: boolean;
+  className?: string;
+  onChange: (value: number) => void;
+}
+
+/**
+ * A number box that edits like one: the text is the user's while they type (clearing it and
+ * typing 30 gives 30, not 130); an allowed value is used at once; the range is applied when the
+ * box is left or Enter is pressed, with a note saying what was changed.
+ */
+export function NumberBox({ param, testId, ariaLabel, value, disabled, className, onChange }: NumberBoxProps) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const commit = () => {
+    if (draft === null) return;
+    const { value: v, note: why } = commitNumber(param, draft, value);
+    setDraft(null);
+    setNote(why);
+    if (v !== value) onChange(v);
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Enter') commit();
+  };
+  return (
+    <>
+      <input
+        data-testid={testId}
+        aria-label={ariaLabel}
+        aria-invalid={note !== null}
+        type="number"
+        {...inputRange(param)}
+        value={draft ?? String(value)}
+        disabled={disabled}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          setNote(null);
+          const v = typedNumber(param, e.target.value);
+          if (v !== null && v !== value) onChange(v);
+        }}
+        onBlur={commit}
+        onKeyDown={onKeyDown}
+        className={className ?? fieldClass}
+      />
+      {note && (
+        <span data-testid={`${testId}-note`} role="status" className="text-xs text-amber-700 dark:text-amber-400">
+          {note}
+        </span>
+      )}
+    </>
   );
 }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { commitNumber, typedNumber } from '@/components/fields';
+
+describe('number box rules', () => {
+  it('uses an allowed value while typing, waits on empty, partial or out-of-range text', () => {
+    expect(typedNumber('steps', '')).toBeNull();
+    expect(typedNumber('steps', '3')).toBe(3);
+    expect(typedNumber('steps', '30')).toBe(30);
+    expect(typedNumber('steps', '5000')).toBeNull();
+    expect(typedNumber('steps', '2.5')).toBeNull();
+    expect(typedNumber('guidanceScale', '7.')).toBe(7);
+    expect(typedNumber('guidanceScale', '-')).toBeNull();
+  });
+
+  it('on leaving the box: clamps with a note naming the rule, keeps the current value for no number', () => {
+    expect(commitNumber('steps', '30', 20)).toEqual({ value: 30, note: null });
+    expect(commitNumber('steps', '5000', 20)).toEqual({ value: 1000, note: 'steps must be an integer in 1…1000 (got 5000): set to 1000' });
+    expect(commitNumber('steps', '', 20)).toEqual({ value: 20, note: 'steps needs a number: kept 20' });
+    expect(commitNumber('steps', '0', 20).value).toBe(1);
+    expect(commitNumber('guidanceScale', '1e9', 7.5)).toEqual({ value: 20, note: 'guidanceScale must be ≤ 20 (got 1000000000): set to 20' });
+    expect(commitNumber('seed', '-1', 5).note).toMatch(/seed must be an integer in 0…2\^53 − 1/);
+  });
+});
