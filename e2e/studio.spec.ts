@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { expect, test } from '@playwright/test';
 import { expectedBackend, pixelSpread, StudioPage } from './studio-page';
+import { readPngSettings } from '../lib/png/result-png';
 
 test.describe('studio', () => {
   test('a prompt becomes an image on the backend the status line names, with progress', async ({ page }) => {
@@ -68,7 +69,10 @@ test.describe('studio', () => {
     expect([png.width, png.height]).toEqual([64, 64]);
     const text = bytes.toString('latin1');
     expect(text).toContain('parameters\0a blue star\nSteps: 2');
-    expect(text).toContain('Sampler: DDIM, CFG scale: 7.5, Seed: 42, Size: 64x64, Model: tiny-sd');
+    expect(text).toContain('Sampler: DDIM, Schedule type: Automatic, CFG scale: 7.5, Seed: 42, Size: 64x64, Model: tiny-sd');
+    // Read back by A1111's rules, the settings are the run's.
+    const read = await readPngSettings(new Uint8Array(bytes));
+    expect(read.ok && read.settings.params).toMatchObject({ prompt: 'a blue star', steps: 2, seed: 42, guidanceScale: 7.5, width: 64, height: 64 });
   });
 });
 
