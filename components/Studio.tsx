@@ -6,6 +6,7 @@ import type { BackendPreference } from '@/lib/onnx/types';
 import { loadModel, startGenerate } from './engine';
 import { openChoice } from './models/library';
 import { ModelBar } from './models/ModelBar';
+import { PngRestore } from './PngRestore';
 import { ModelPicker } from './models/ModelPicker';
 import { GenerateBar } from './GenerateBar';
 import { buildRunRequest } from './run-request';
@@ -68,6 +69,7 @@ export function Studio() {
         <span className="text-sm text-neutral-500">diffusion in your browser — nothing leaves this device</span>
       </header>
       <ModelBar />
+      <PngRestore />
       <ModelPicker />
       <div className="grid gap-6 md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <section className="flex flex-col gap-4" aria-label="Settings">
