@@ -27,6 +27,8 @@ export function SamplerControls() {
   const s = useSettings();
   const lastSeed = useRun((r) => r.lastSeed);
   const defaultSampler = useRun((r) => r.model?.defaultSampler);
+  // The engine's own step rule for the chosen sampler and this model (e.g. DDIM on SD 1.x: 999).
+  const stepMax = useRun((r) => r.model?.stepLimits[s.scheduler]?.max);
   return (
     <div className="grid grid-cols-2 gap-3 text-sm">
       <label className="col-span-2 flex flex-col gap-1">
@@ -58,10 +60,16 @@ export function SamplerControls() {
           data-testid="steps"
           type="number"
           {...SAMPLER_INPUTS.steps}
+          {...(stepMax !== undefined && { max: stepMax })}
           value={s.steps}
-          onChange={(e) => s.set({ steps: clampParam('steps', Number(e.target.value)) })}
+          onChange={(e) => s.set({ steps: Math.min(clampParam('steps', Number(e.target.value)), stepMax ?? Infinity) })}
           className={fieldClass}
         />
+        {stepMax !== undefined && s.steps > stepMax && (
+          <span className="text-xs text-red-600" data-testid="steps-limit">
+            this sampler runs at most {stepMax} steps with this model
+          </span>
+        )}
       </label>
       <label className="flex flex-col gap-1">
         <span className="font-medium">Sampler</span>

@@ -10,6 +10,7 @@ import { imageToRgba, latentPreviewRgba } from '../tensor/image';
 import type { FileSource } from '../models/file-source';
 import { loadModelFolder } from '../models/load-folder';
 import { createScheduler, schedulerLabel } from '../diffusion/schedulers';
+import { SCHEDULER_NAMES, stepLimits } from '../diffusion/params';
 import type { SchedulerConfig } from '../diffusion/schedulers/types';
 import type { BackendPreference, SessionFactory } from '../onnx/types';
 import { sourceLabel, type ErrorCode, type ModelInfo, type ModelSourceSpec, type WorkerEvent, type WorkerRequest } from './protocol';
@@ -21,6 +22,20 @@ export interface HandlerDeps {
 }
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+/** Each sampler's step range for this model, once at load (the UI's steps box and the engine use one rule). */
+function stepLimitsOf(config: SchedulerConfig): ModelInfo['stepLimits'] {
+  const out: ModelInfo['stepLimits'] = {};
+  for (const name of SCHEDULER_NAMES) {
+    try {
+      const { min, max } = stepLimits(name, config);
+      out[name] = { min, max };
+    } catch {
+      // A sampler this config cannot build: generate() names the reason if it is picked.
+    }
+  }
+  return out;
+}
 
 function defaultSamplerLabel(config: SchedulerConfig): string {
   try {
@@ -115,6 +130,7 @@ export class DiffusionWorkerHandler {
       recommended: recommendedSettings(models),
       examplePrompts: folder.lantern?.examplePrompts ?? [],
       maxPromptTokens: models.tokenizer.maxLength - 2,
+      stepLimits: stepLimitsOf(models.schedulerConfig),
       hasControlNet: models.controlnet !== undefined,
       hasVaeEncoder: models.vaeEncoder !== undefined,
       warnings: models.warnings,

@@ -3,6 +3,7 @@
  * id; every event answers one request id. Discriminated unions, so both sides switch exhaustively.
  */
 import type { GenerateParams } from '../diffusion/check-inputs';
+import type { SchedulerName } from '../diffusion/params';
 import type { GenerateImages } from '../diffusion/pipeline';
 import type { Backend, BackendPreference } from '../onnx/types';
 import type { LanternManifest } from '../models/manifest';
@@ -69,6 +70,8 @@ export interface ModelInfo {
   recommended: NonNullable<LanternManifest['recommended']>;
   /** lantern.json's example prompts ([] when it has none). */
   examplePrompts: string[];
+  /** Steps each sampler can run with this model's scheduler config (lib/diffusion/schedulers stepLimits); a sampler it cannot build is absent. */
+  stepLimits: Partial<Record<SchedulerName, { min: number; max: number }>>;
   /** Prompt tokens that fit (model_max_length − BOS − EOS). */
   maxPromptTokens: number;
   /** The folder ships a ControlNet (sketch conditioning) / a VAE encoder (img2img). */

@@ -53,6 +53,9 @@ describe('worker handler', () => {
     expect(ready.info.backendReason).toBe('fake (auto)');
     expect(ready.info.maxPromptTokens).toBe(75);
     expect(ready.info.defaultSampler).toBe('DDIM');
+    // Leading spacing with steps_offset 1 puts step 1000's timestep at 1000: DDIM runs at most 999 here; Euler all 1000.
+    expect(ready.info.stepLimits.ddim).toEqual({ min: 1, max: 999 });
+    expect(ready.info.stepLimits.euler?.max).toBe(1000);
     expect(of(events, 'load-progress').map((e) => e.part)).toEqual(expect.arrayContaining(['text_encoder', 'unet', 'vae_decoder']));
   });
 
