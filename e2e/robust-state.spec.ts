@@ -54,9 +54,9 @@ test('changing the backend during a run waits for it: model info, ControlNet and
   await studio.open({ model: CONTROLNET_MODEL });
   await expect(page.getByTestId('control-enabled')).toBeChecked();
   await expect(page.getByTestId('example-prompts')).toBeVisible();
-  await studio.configure({ prompt: 'a red circle', steps: 60, seed: 5 });
+  await studio.configure({ prompt: 'a red circle', steps: 400, seed: 5 });
   await studio.generate();
-  await expect(page.getByTestId('progress-text')).toContainText(/step [1-9]\d*\/60/);
+  await expect(page.getByTestId('progress-text')).toContainText(/step [1-9]\d*\/400/);
   await page.getByTestId('backend').selectOption('wasm');
   // Still running on the model in use, nothing it shows is lost.
   await expect(page.getByTestId('message')).toContainText('opens when this run ends');
