@@ -68,22 +68,23 @@ export function NumberSelect({
 }
 
 /** What a number box's text becomes once it is left (blur or Enter): the value to keep and, when it was repaired, why. */
-export function commitNumber(param: NumericParam, text: string, current: number): { value: number; note: string | null } {
+export function commitNumber(param: NumericParam, text: string, current: number, max?: number): { value: number; note: string | null } {
   const trimmed = text.trim();
   const n = trimmed === '' ? Number.NaN : Number(trimmed);
   if (!Number.isFinite(n)) return { value: current, note: `${param} needs a number: kept ${current}` };
   const problem = paramProblem(param, n);
-  if (!problem) return { value: n, note: null };
-  const value = clampParam(param, n);
-  return { value, note: `${problem}: set to ${value}` };
+  const value = problem ? clampParam(param, n) : n;
+  // A tighter limit from the model or sampler (e.g. DDIM stops at 999 steps).
+  if (max !== undefined && value > max) return { value: max, note: `${param} must be ≤ ${max} here (got ${n}): set to ${max}` };
+  return { value, note: problem ? `${problem}: set to ${value}` : null };
 }
 
 /** The text as a value to use at once (while typing), or null while it is empty, partial or out of range. */
-export function typedNumber(param: NumericParam, text: string): number | null {
+export function typedNumber(param: NumericParam, text: string, max?: number): number | null {
   const trimmed = text.trim();
   if (trimmed === '') return null;
   const n = Number(trimmed);
-  return paramProblem(param, n) === null ? n : null;
+  return paramProblem(param, n) === null && (max === undefined || n <= max) ? n : null;
 }
 
 interface NumberBoxProps {
@@ -91,6 +92,8 @@ interface NumberBoxProps {
   testId: string;
   ariaLabel?: string;
   value: number;
+  /** A limit below the parameter's own (the model's or sampler's). */
+  max?: number;
   disabled?: boolean;
   className?: string;
   onChange: (value: number) => void;
@@ -101,12 +104,12 @@ interface NumberBoxProps {
  * typing 30 gives 30, not 130); an allowed value is used at once; the range is applied when the
  * box is left or Enter is pressed, with a note saying what was changed.
  */
-export function NumberBox({ param, testId, ariaLabel, value, disabled, className, onChange }: NumberBoxProps) {
+export function NumberBox({ param, testId, ariaLabel, value, max, disabled, className, onChange }: NumberBoxProps) {
   const [draft, setDraft] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const commit = () => {
     if (draft === null) return;
-    const { value: v, note: why } = commitNumber(param, draft, value);
+    const { value: v, note: why } = commitNumber(param, draft, value, max);
     setDraft(null);
     setNote(why);
     if (v !== value) onChange(v);
@@ -122,12 +125,13 @@ export function NumberBox({ param, testId, ariaLabel, value, disabled, className
         aria-invalid={note !== null}
         type="number"
         {...inputRange(param)}
+        {...(max !== undefined && { max: Math.min(max, inputRange(param).max) })}
         value={draft ?? String(value)}
         disabled={disabled}
         onChange={(e) => {
           setDraft(e.target.value);
           setNote(null);
-          const v = typedNumber(param, e.target.value);
+          const v = typedNumber(param, e.target.value, max);
           if (v !== null && v !== value) onChange(v);
         }}
         onBlur={commit}

@@ -131,7 +131,7 @@ test('bad values saved in localStorage are repaired on the next visit, never a c
 
 // fixme: components/fields.tsx's NumberBox does this, but the steps box lives in components/SamplerControls.tsx
 // (another owner), which still renders a plain <input type="number">. Once it renders
-// `<NumberBox param="steps" testId="steps" value={s.steps} onChange={(v) => s.set({ steps: v })} />`, drop the fixme.
+// `<NumberBox param="steps" testId="steps" value={s.steps} max={stepMax} onChange={(v) => s.set({ steps: v })} />`, drop the fixme.
 test.fixme('number boxes edit like number boxes: clear and type 30 gives 30; the range applies on Enter/blur with a note', async ({ page }) => {
   const studio = new StudioPage(page);
   await studio.open();

@@ -21,3 +21,13 @@ describe('number box rules', () => {
     expect(commitNumber('seed', '-1', 5).note).toMatch(/seed must be an integer in 0…2\^53 − 1/);
   });
 });
+
+describe('number box with a tighter limit (the model or sampler)', () => {
+  it('waits while typing past it, and applies it on leaving the box', () => {
+    expect(typedNumber('steps', '999', 999)).toBe(999);
+    expect(typedNumber('steps', '1000', 999)).toBeNull();
+    expect(commitNumber('steps', '1000', 20, 999)).toEqual({ value: 999, note: 'steps must be ≤ 999 here (got 1000): set to 999' });
+    expect(commitNumber('steps', '5000', 20, 999).value).toBe(999);
+    expect(commitNumber('steps', '50', 20, 999)).toEqual({ value: 50, note: null });
+  });
+});
