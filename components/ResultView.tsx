@@ -56,6 +56,13 @@ export function ResultView() {
           <span className="text-sm text-neutral-500">Your image appears here</span>
         )}
       </div>
+      {result && phase !== 'generating' && result.warnings.length > 0 && (
+        <ul data-testid="result-warning" role="status" className="text-sm text-amber-700 dark:text-amber-400">
+          {result.warnings.map((w) => (
+            <li key={w}>⚠ {w}</li>
+          ))}
+        </ul>
+      )}
       {result && phase !== 'generating' && (
         <button
           type="button"

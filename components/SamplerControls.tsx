@@ -3,7 +3,7 @@ import { clampParam, inputRange, SCHEDULER_LABELS, SCHEDULER_NAMES, SIZE_PRESETS
 import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
 import { useSettings, type SeedMode } from '@/stores/settings';
-import { fieldClass, NumberSelect } from './fields';
+import { fieldClass, NumberBox, NumberSelect } from './fields';
 
 /** The inputs' min/max/step, from lib/diffusion/params' PARAM_LIMITS (exported for the test that says so). */
 export const SAMPLER_INPUTS = {
@@ -56,15 +56,7 @@ export function SamplerControls() {
       </label>
       <label className="flex flex-col gap-1">
         <span className="font-medium">Steps</span>
-        <input
-          data-testid="steps"
-          type="number"
-          {...SAMPLER_INPUTS.steps}
-          {...(stepMax !== undefined && { max: stepMax })}
-          value={s.steps}
-          onChange={(e) => s.set({ steps: Math.min(clampParam('steps', Number(e.target.value)), stepMax ?? Infinity) })}
-          className={fieldClass}
-        />
+        <NumberBox param="steps" testId="steps" ariaLabel="Steps" value={s.steps} max={stepMax} onChange={(v) => s.set({ steps: v })} className={fieldClass} />
         {stepMax !== undefined && s.steps > stepMax && (
           <span className="text-xs text-red-600" data-testid="steps-limit">
             this sampler runs at most {stepMax} steps with this model

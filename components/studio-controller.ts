@@ -236,6 +236,7 @@ export class StudioController {
             modelName: state.model?.name ?? 'unknown',
             backend: e.backend,
             totalMs: ms,
+            warnings: e.warnings,
           },
           message: live
             ? `live ${Math.round(ms)} ms on ${e.backend}`

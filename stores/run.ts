@@ -14,6 +14,8 @@ export interface RunResult {
   modelName: string;
   backend: string;
   totalMs: number;
+  /** The engine's doubts about the picture (a flat or black image), shown beside it. */
+  warnings: string[];
 }
 
 export interface RunState {
