@@ -218,7 +218,7 @@ test('a gated repo asks for a token, and opens with it', async ({ page }) => {
   await page.getByTestId('hub-repo').fill(GATED);
   await page.getByTestId('hub-repo-open').click();
   await expect(page.getByTestId('download-error')).toContainText(/gated or private.*Hub settings/);
-  await page.getByText('Hub settings').click();
+  await page.getByText('Hub settings', { exact: true }).click();
   await page.getByTestId('hub-token').fill(TOKEN);
   await planRepo(page, GATED);
   await downloadAndWait(page);
