@@ -1,6 +1,7 @@
 'use client';
 /** Gathers what a run needs from the stores: sliders → params, sketch/uploads → images. */
-import type { GenerateParams } from '@/lib/diffusion/check-inputs';
+import type { RgbaImage } from '@/lib/tensor/image';
+import type { RunRequest } from './studio-controller';
 import type { GenerateImages } from '@/lib/diffusion/pipeline';
 import { isEmpty, toControlImage, toDisplayImage } from '@/lib/sketch';
 import { useRun } from '@/stores/run';
@@ -15,7 +16,7 @@ function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
 
-export function buildRunRequest(opts: { live: boolean }): { params: GenerateParams; images: GenerateImages; previews: boolean } {
+export function buildRunRequest(opts: { live: boolean }): RunRequest {
   const s = useSettings.getState();
   const { model, result } = useRun.getState();
   const { sketch, initUpload } = useSketch.getState();
@@ -25,15 +26,19 @@ export function buildRunRequest(opts: { live: boolean }): { params: GeneratePara
 
   const images: GenerateImages = {};
   if (model?.hasControlNet && s.controlEnabled && !isEmpty(sketch)) images.control = toControlImage(sketch, s.width, s.height);
+  let init: RgbaImage | null = null;
   if (model?.hasVaeEncoder) {
-    if (s.initSource === 'sketch') images.init = toDisplayImage({ doc: sketch.doc }, s.width, s.height, { inkOnLight: true });
-    if (s.initSource === 'last' && result) images.init = { width: result.width, height: result.height, data: result.rgba };
-    if (s.initSource === 'upload' && initUpload) images.init = initUpload;
+    if (s.initSource === 'sketch') init = toDisplayImage({ doc: sketch.doc }, s.width, s.height, { inkOnLight: true });
+    if (s.initSource === 'last' && result) init = { width: result.width, height: result.height, data: result.rgba };
+    if (s.initSource === 'upload' && initUpload) init = initUpload;
   }
+  if (init) images.init = init;
   const steps = opts.live ? (model?.recommended.liveSteps ?? Math.min(s.steps, LIVE_MAX_STEPS)) : s.steps;
   return {
     previews: s.previews && !opts.live,
+    live: opts.live,
     images,
+    inputs: { sketch: images.control ? sketch.doc : null, init },
     params: {
       prompt: s.prompt,
       negativePrompt: s.negativePrompt,

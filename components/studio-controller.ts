@@ -14,7 +14,7 @@ import type { DiffusionClient } from '@/lib/worker/client';
 import type { GenerateParams } from '@/lib/diffusion/check-inputs';
 import type { GenerateImages } from '@/lib/diffusion/pipeline';
 import type { BackendPreference } from '@/lib/onnx/types';
-import { useRun } from '@/stores/run';
+import { useRun, type RunInputs } from '@/stores/run';
 import { useSettings, type Settings } from '@/stores/settings';
 import { DEFAULT_PARAMS, clampParam, sanitizeParams } from '@/lib/diffusion/params';
 import { sourceLabel, type ModelInfo, type ModelSourceSpec, type WorkerEvent } from '@/lib/worker/protocol';
@@ -25,6 +25,8 @@ export interface RunRequest {
   images?: GenerateImages;
   /** Live runs: superseded by newer requests, their stale results are dropped. */
   live?: boolean;
+  /** What conditioned the run, kept with its result (history). */
+  inputs?: RunInputs;
 }
 
 export interface LoadRequest {
@@ -116,6 +118,7 @@ export class StudioController {
   constructor(
     private readonly client: () => ControllerClient,
     private readonly now: () => number = () => performance.now(),
+    private readonly wallClock: () => number = () => Date.now(),
   ) {}
 
   /** Whether a load or a run is in flight (tests, and callers that want to wait). */
@@ -203,11 +206,12 @@ export class StudioController {
     useRun
       .getState()
       .patch({ phase: 'generating', step: 0, totalSteps: params.steps, startedAt: this.now(), elapsedMs: 0, preview: null, error: null, message: '' });
-    const id = this.client().send({ type: 'generate', params, previews, images }, (e) => this.onRunEvent(id, live === true, e));
+    const inputs = req.inputs ?? { sketch: null, init: null };
+    const id = this.client().send({ type: 'generate', params, previews, images }, (e) => this.onRunEvent(id, live === true, inputs, e));
     this.running = id;
   }
 
-  private onRunEvent(id: string, live: boolean, e: WorkerEvent): void {
+  private onRunEvent(id: string, live: boolean, inputs: RunInputs, e: WorkerEvent): void {
     if (this.running !== id) return;
     const state = useRun.getState();
     // A newer live request or a load is waiting: this run's progress is no longer what the user wants to see.
@@ -237,6 +241,11 @@ export class StudioController {
             backend: e.backend,
             totalMs: ms,
             warnings: e.warnings,
+            modelSource: state.model?.sourceLabel ?? 'unknown',
+            timings: e.timings,
+            inputs,
+            live,
+            finishedAt: this.wallClock(),
           },
           message: live
             ? `live ${Math.round(ms)} ms on ${e.backend}`

@@ -2,6 +2,16 @@
 import { create } from 'zustand';
 import type { GenerateParams } from '@/lib/diffusion/check-inputs';
 import type { ModelInfo } from '@/lib/worker/protocol';
+import type { SketchDoc } from '@/lib/sketch';
+import type { RgbaImage } from '@/lib/tensor/image';
+
+/** The images a run was conditioned on, as they were when it started (history keeps them with the result). */
+export interface RunInputs {
+  /** The sketch document, when it conditioned the ControlNet. */
+  sketch: SketchDoc | null;
+  /** The img2img init image, when one was used. */
+  init: RgbaImage | null;
+}
 
 export type Phase = 'idle' | 'loading-model' | 'ready' | 'generating' | 'error';
 
@@ -16,6 +26,14 @@ export interface RunResult {
   totalMs: number;
   /** The engine's doubts about the picture (a flat or black image), shown beside it. */
   warnings: string[];
+  /** sourceLabel() of the model that made it. */
+  modelSource: string;
+  timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
+  inputs: RunInputs;
+  /** A live-mode run (drawing); the history keeps only deliberate runs. */
+  live: boolean;
+  /** Wall-clock time it finished (Date.now()). */
+  finishedAt: number;
 }
 
 export interface RunState {
