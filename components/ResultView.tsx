@@ -1,36 +1,12 @@
 'use client';
 import { useEffect, useRef } from 'react';
-import { writeResultPng, type InfotextInput } from '@/lib/png/result-png';
-import { useRun, type RunResult } from '@/stores/run';
+import { useRun } from '@/stores/run';
+import { downloadBytes, resultPngBytes } from './result-png';
 
 function draw(canvas: HTMLCanvasElement, img: { width: number; height: number; rgba: Uint8ClampedArray }) {
   canvas.width = img.width;
   canvas.height = img.height;
   canvas.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(img.rgba), img.width, img.height), 0, 0);
-}
-
-/** What the PNG says about its run, in A1111's form: the request carries ControlNet weights only with a control image, strength only with an init image. */
-function infotextOf(result: RunResult): InfotextInput {
-  const p = result.params;
-  return {
-    params: p,
-    sampler: result.sampler,
-    modelName: result.modelName,
-    ...(p.controlScale !== undefined && { control: { model: `${result.modelName} controlnet`, module: 'none' } }),
-    ...(p.strength !== undefined && { init: true }),
-  };
-}
-
-async function downloadPng(canvas: HTMLCanvasElement, result: RunResult, name: string) {
-  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
-  if (!blob) return;
-  const png = writeResultPng(new Uint8Array(await blob.arrayBuffer()), infotextOf(result));
-  const url = URL.createObjectURL(new Blob([png as BlobPart], { type: 'image/png' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function ResultView() {
@@ -68,7 +44,7 @@ export function ResultView() {
           type="button"
           data-testid="download"
           className="rounded border border-neutral-300 px-3 py-1 text-sm dark:border-neutral-700"
-          onClick={() => canvas.current && downloadPng(canvas.current, result, `lantern-${result.params.seed}.png`)}
+          onClick={() => void resultPngBytes(result).then((png) => downloadBytes(png, `lantern-${result.params.seed}.png`))}
         >
           Download PNG
         </button>

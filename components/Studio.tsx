@@ -15,6 +15,7 @@ import { PromptFields } from './PromptFields';
 import { ResultView } from './ResultView';
 import { SamplerControls } from './SamplerControls';
 import { StatusLine } from './StatusLine';
+import { HistoryPanel } from './history/HistoryPanel';
 
 const BACKENDS: readonly string[] = ['auto', 'webgpu', 'wasm'];
 
@@ -79,6 +80,7 @@ export function Studio() {
         </section>
         <section className="flex flex-col gap-4" aria-label="Result">
           <ResultView />
+          <HistoryPanel />
         </section>
         <section className="flex flex-col gap-3 md:col-span-2" aria-label="Sketch">
           <SketchPanel />
