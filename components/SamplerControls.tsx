@@ -1,9 +1,10 @@
 'use client';
-import { clampParam, inputRange, SCHEDULER_LABELS, SCHEDULER_NAMES, SIZE_PRESETS, type SchedulerName } from '@/lib/diffusion/params';
+import { clampParam, inputRange, SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '@/lib/diffusion/params';
 import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
 import { useSettings, type SeedMode } from '@/stores/settings';
-import { fieldClass, NumberBox, NumberSelect } from './fields';
+import { fieldClass, NumberBox } from './fields';
+import { SizeControls } from './SizeControls';
 
 /** The inputs' min/max/step, from lib/diffusion/params' PARAM_LIMITS (exported for the test that says so). */
 export const SAMPLER_INPUTS = {
@@ -12,11 +13,6 @@ export const SAMPLER_INPUTS = {
   seed: inputRange('seed'),
   guidanceRescale: inputRange('guidanceRescale'),
 } as const;
-
-/** The size menu: the presets, plus the current value when a model recommended another. */
-export function sizeOptions(current: number): readonly number[] {
-  return SIZE_PRESETS.includes(current) ? SIZE_PRESETS : [...SIZE_PRESETS, current].sort((a, b) => a - b);
-}
 
 /** "Model default (PLMS)": what 'default' means for the loaded model. */
 function defaultLabel(defaultSampler: string | undefined): string {
@@ -43,13 +39,12 @@ export function SamplerControls() {
             onChange={(e) => s.set({ guidanceScale: clampParam('guidanceScale', Number(e.target.value)) })}
             className="grow"
           />
-          <input
-            data-testid="guidance"
-            aria-label="Guidance scale"
-            type="number"
-            {...SAMPLER_INPUTS.guidanceScale}
+          <NumberBox
+            param="guidanceScale"
+            testId="guidance"
+            ariaLabel="Guidance scale"
             value={s.guidanceScale}
-            onChange={(e) => s.set({ guidanceScale: clampParam('guidanceScale', Number(e.target.value)) })}
+            onChange={(v) => s.set({ guidanceScale: v })}
             className={`${fieldClass} w-20`}
           />
         </span>
@@ -86,15 +81,14 @@ export function SamplerControls() {
             <option value="random">random</option>
             <option value="fixed">fixed</option>
           </select>
-          <input
-            data-testid="seed"
-            aria-label="Seed"
-            type="number"
-            {...SAMPLER_INPUTS.seed}
+          <NumberBox
+            param="seed"
+            testId="seed"
+            ariaLabel="Seed"
             value={s.seed}
             disabled={s.seedMode === 'random'}
-            onChange={(e) => s.set({ seed: clampParam('seed', Math.floor(Number(e.target.value))) })}
-            className={`${fieldClass} w-36 disabled:opacity-50`}
+            onChange={(v) => s.set({ seed: v })}
+            className={`${fieldClass} w-44 disabled:opacity-50`}
           />
           <button
             type="button"
@@ -108,18 +102,10 @@ export function SamplerControls() {
           </button>
         </span>
       </fieldset>
-      <NumberSelect label="Width" testId="width" value={s.width} options={sizeOptions(s.width)} onChange={(v) => s.set({ width: v })} />
-      <NumberSelect label="Height" testId="height" value={s.height} options={sizeOptions(s.height)} onChange={(v) => s.set({ height: v })} />
+      <SizeControls />
       <label className="flex flex-col gap-1">
         <span className="font-medium">Guidance rescale φ</span>
-        <input
-          data-testid="guidance-rescale"
-          type="number"
-          {...SAMPLER_INPUTS.guidanceRescale}
-          value={s.guidanceRescale}
-          onChange={(e) => s.set({ guidanceRescale: clampParam('guidanceRescale', Number(e.target.value)) })}
-          className={fieldClass}
-        />
+        <NumberBox param="guidanceRescale" testId="guidance-rescale" value={s.guidanceRescale} onChange={(v) => s.set({ guidanceRescale: v })} />
       </label>
       <label className="flex flex-col gap-1">
         <span className="font-medium">Backend</span>

@@ -39,34 +39,6 @@ export function SliderRow({ label, testId, ariaLabel, min, max, step, value, dis
   );
 }
 
-/** A labelled select over numbers (sizes). */
-export function NumberSelect({
-  label,
-  testId,
-  value,
-  options,
-  onChange,
-}: {
-  label: string;
-  testId: string;
-  value: number;
-  options: readonly number[];
-  onChange: (v: number) => void;
-}) {
-  return (
-    <label className="flex flex-col gap-1">
-      <span className="font-medium">{label}</span>
-      <select data-testid={testId} value={value} onChange={(e) => onChange(Number(e.target.value))} className={fieldClass}>
-        {options.map((v) => (
-          <option key={v} value={v}>
-            {v}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
-
 /** What a number box's text becomes once it is left (blur or Enter): the value to keep and, when it was repaired, why. */
 export function commitNumber(param: NumericParam, text: string, current: number, max?: number): { value: number; note: string | null } {
   const trimmed = text.trim();

@@ -110,9 +110,6 @@ export const CONTROL_DEFAULTS = {
 } as const;
 export const DEFAULT_STRENGTH = DEFAULT_PARAMS.strength;
 
-/** The sizes the studio's width/height menus offer; each lies in PARAM_LIMITS and on its step. */
-export const SIZE_PRESETS: readonly number[] = Object.freeze([64, 128, 256, 512, 768]);
-
 /** `min`, `max`, `step` for an `<input>`: an excluded minimum becomes its first step above. */
 export function inputRange(param: NumericParam): { min: number; max: number; step: number } {
   const l = PARAM_LIMITS[param];

@@ -14,7 +14,6 @@ import {
   paramProblem,
   sanitizeParams,
   SCHEDULER_NAMES,
-  SIZE_PRESETS,
   TIMESTEP_SPACINGS,
   type GenerateParams,
   type NumericParam,
@@ -22,7 +21,8 @@ import {
 import { SCHEDULER_NAMES as SCHEDULERS_FROM_REGISTRY } from '@/lib/diffusion/schedulers';
 import { TIMESTEP_SPACINGS as SPACINGS_FROM_SCHEDULERS } from '@/lib/diffusion/schedulers/common';
 import { CONDITIONING_INPUTS, CONTROL_MIN_GAP } from '@/components/ConditioningControls';
-import { SAMPLER_INPUTS, sizeOptions } from '@/components/SamplerControls';
+import { SAMPLER_INPUTS } from '@/components/SamplerControls';
+import { sideOptions } from '@/components/SizeControls';
 import { DEFAULT_SETTINGS, restoreSettings } from '@/stores/settings';
 import { USAGE, parseCliArgs } from '@/cli/args';
 
@@ -80,13 +80,6 @@ describe('PARAM_LIMITS', () => {
     expect(checkInputsModule.InvalidParamsError).toBe(InvalidParamsError);
     expect(CONTROL_DEFAULTS).toEqual({ controlScale: 1, controlStart: 0, controlEnd: 1 });
     expect(DEFAULT_STRENGTH).toBe(0.75);
-  });
-
-  it('size presets lie inside the limits and on the size grid', () => {
-    for (const s of SIZE_PRESETS) {
-      expect(paramProblem('width', s)).toBeNull();
-      expect(s % PARAM_LIMITS.width.step).toBe(0);
-    }
   });
 });
 
@@ -273,8 +266,11 @@ describe('the studio reads its limits and defaults from the table', () => {
     for (const key of ['guidanceScale', 'steps', 'seed', 'guidanceRescale'] as const) {
       expect(SAMPLER_INPUTS[key]).toEqual({ min: PARAM_LIMITS[key].min, max: PARAM_LIMITS[key].max, step: PARAM_LIMITS[key].step });
     }
-    expect(sizeOptions(64)).toBe(SIZE_PRESETS);
-    expect(sizeOptions(96)).toEqual([64, 96, 128, 256, 512, 768]);
+    const sd = { native: { width: 512, height: 512 }, fixed: null };
+    expect(sideOptions(sd, 'width', 512)).toEqual([384, 448, 512, 576, 640, 704, 768]);
+    // A custom value stays in the menu (marked custom there).
+    expect(sideOptions(sd, 'width', 96)).toEqual([96, 384, 448, 512, 576, 640, 704, 768]);
+    expect(sideOptions(null, 'height', 64)).toEqual([64]);
   });
 
   it('conditioning sliders (strength starts one step above its excluded 0)', () => {
