@@ -105,6 +105,17 @@ export function applyRecommended(info: ModelInfo): void {
   settings.set(patch);
 }
 
+/** The next request of a batch: the same with seed + 1 (A1111's batch count). */
+function nextInBatch(req: RunRequest): RunRequest {
+  return { ...req, params: { ...req.params, seed: clampParam('seed', req.params.seed + 1) } };
+}
+
+/** The worker's hints on an error event, where it gives any (an optional field of the wire error). */
+function suggestionsOf(e: WorkerEvent): { suggestions?: readonly string[] } {
+  const hints = (e as { suggestions?: unknown }).suggestions;
+  return Array.isArray(hints) ? { suggestions: hints.filter((h): h is string => typeof h === 'string') } : {};
+}
+
 export class StudioController {
   /** Request id of the load / run in flight. */
   private loading: { id: string; req: LoadRequest } | null = null;
@@ -113,6 +124,10 @@ export class StudioController {
   private pendingLoad: LoadRequest | null = null;
   /** The newest live request waiting for the run in flight to stop. */
   private pendingLive: RunRequest | null = null;
+  /** The rest of a batch: the next request (seed + 1) and how many images are still to come. */
+  private batch: { next: RunRequest; index: number; count: number } | null = null;
+  /** What failed last, so `retry()` can ask for it again. */
+  private lastFailed: { kind: 'load'; req: LoadRequest } | { kind: 'run'; req: RunRequest } | null = null;
 
   /** `client` is asked for lazily, so a page creates its worker on first use. */
   constructor(
@@ -140,6 +155,7 @@ export class StudioController {
 
   private startLoad(req: LoadRequest): void {
     const { source, backend, lowMemory } = req;
+    this.lastFailed = null;
     useRun.getState().patch({ phase: 'loading-model', loadLabel: 'starting', error: null, model: null, message: `loading ${sourceLabel(source)}` });
     const id = this.client().send({ type: 'load-model', source, backend, lowMemory }, (e) => this.onLoadEvent(id, e));
     this.loading = { id, req };
@@ -166,12 +182,15 @@ export class StudioController {
         this.startPendingLive();
         return;
       }
-      case 'error':
+      case 'error': {
+        const req = this.loading.req;
         this.loading = null;
         if (this.afterLoad()) return;
         this.pendingLive = null;
-        patch({ phase: 'error', error: { code: e.code, message: e.message }, message: '' });
+        this.lastFailed = { kind: 'load', req };
+        patch({ phase: 'error', error: { code: e.code, message: e.message, during: 'load', ...suggestionsOf(e) }, message: '' });
         return;
+      }
     }
   }
 
@@ -196,23 +215,65 @@ export class StudioController {
     this.startPendingLive();
   }
 
-  startGenerate(req: RunRequest): void {
+  /**
+   * Runs one request, or a batch of `count` (A1111's batch count: seed, seed + 1, …, one after
+   * another, each result shown and kept as it arrives). Cancel stops the rest of the batch.
+   */
+  startGenerate(req: RunRequest, count = 1): void {
     if (this.busy) {
       // The UI offers Generate only when ready; a live request waits for what is in flight.
       if (req.live) this.pendingLive = req;
       return;
     }
-    const { params, previews, images, live } = req;
+    const n = req.live ? 1 : Math.max(1, Math.floor(count));
+    this.batch = n > 1 ? { next: nextInBatch(req), index: 1, count: n } : null;
+    useRun.getState().patch({ batch: n > 1 ? { index: 1, count: n } : null });
+    this.run(req);
+  }
+
+  private run(req: RunRequest): void {
+    const { params, previews, images } = req;
+    this.lastFailed = null;
     useRun
       .getState()
       .patch({ phase: 'generating', step: 0, totalSteps: params.steps, startedAt: this.now(), elapsedMs: 0, preview: null, error: null, message: '' });
     const inputs = req.inputs ?? { sketch: null, init: null };
-    const id = this.client().send({ type: 'generate', params, previews, images }, (e) => this.onRunEvent(id, live === true, inputs, e));
+    const id = this.client().send({ type: 'generate', params, previews, images }, (e) => this.onRunEvent(id, req, inputs, e));
     this.running = id;
   }
 
-  private onRunEvent(id: string, live: boolean, inputs: RunInputs, e: WorkerEvent): void {
+  /** The next image of a batch, if one is due (and nothing else waits): true when it started. */
+  private continueBatch(): boolean {
+    const b = this.batch;
+    if (!b) return false;
+    if (this.pendingLoad || this.pendingLive) {
+      this.endBatch();
+      return false;
+    }
+    if (b.index + 1 >= b.count) this.batch = null;
+    else this.batch = { next: nextInBatch(b.next), index: b.index + 1, count: b.count };
+    useRun.getState().patch({ batch: { index: b.index + 1, count: b.count } });
+    this.running = null;
+    this.run(b.next);
+    return true;
+  }
+
+  private endBatch(): void {
+    this.batch = null;
+    useRun.getState().patch({ batch: null });
+  }
+
+  /** Asks again for what failed last: the load (e.g. after a network error) or the run. */
+  retry(): void {
+    const failed = this.lastFailed;
+    if (!failed || this.busy) return;
+    if (failed.kind === 'load') this.startLoad(failed.req);
+    else if (useRun.getState().model) this.startGenerate(failed.req);
+  }
+
+  private onRunEvent(id: string, req: RunRequest, inputs: RunInputs, e: WorkerEvent): void {
     if (this.running !== id) return;
+    const live = req.live === true;
     const state = useRun.getState();
     // A newer live request or a load is waiting: this run's progress is no longer what the user wants to see.
     const superseded = this.pendingLive !== null;
@@ -251,13 +312,18 @@ export class StudioController {
             ? `live ${Math.round(ms)} ms on ${e.backend}`
             : `done in ${(ms / 1000).toFixed(2)} s on ${e.backend} · ${msPerStep(e.timings.unetStepMs).toFixed(1)} ms/step`,
         });
+        if (this.continueBatch()) return;
+        if (useRun.getState().batch) this.endBatch();
         return this.runEnded();
       }
       case 'cancelled':
+        this.endBatch();
         state.patch({ phase: 'ready', preview: null, message: `cancelled after ${e.atStep} of ${state.totalSteps} steps` });
         return this.runEnded();
       case 'error':
-        state.patch({ phase: state.model ? 'ready' : 'error', preview: null, error: { code: e.code, message: e.message } });
+        this.endBatch();
+        this.lastFailed = { kind: 'run', req };
+        state.patch({ phase: state.model ? 'ready' : 'error', preview: null, error: { code: e.code, message: e.message, during: 'run', ...suggestionsOf(e) } });
         return this.runEnded();
     }
   }

@@ -36,6 +36,14 @@ export interface RunResult {
   finishedAt: number;
 }
 
+export interface RunError {
+  code: string;
+  message: string;
+  during: 'load' | 'run';
+  /** The worker's hints for this failure (e.g. an out-of-memory run: smaller size, low-memory mode, wasm). */
+  suggestions?: readonly string[];
+}
+
 export interface RunState {
   phase: Phase;
   model: ModelInfo | null;
@@ -49,7 +57,10 @@ export interface RunState {
   /** Seed of the last finished run, for "reuse last". */
   lastSeed: number | null;
   message: string;
-  error: { code: string; message: string } | null;
+  /** The last failure, and whether it happened opening a model or generating (the actions offered differ). */
+  error: RunError | null;
+  /** Image k of a batch of N (k from 1), while a batch runs. */
+  batch: { index: number; count: number } | null;
   tokenCount: { count: number; max: number; truncated: boolean } | null;
   negativeTokenCount: { count: number; max: number; truncated: boolean } | null;
 }
@@ -67,6 +78,7 @@ export const useRun = create<RunState & { patch: (p: Partial<RunState>) => void 
   lastSeed: null,
   message: '',
   error: null,
+  batch: null,
   tokenCount: null,
   negativeTokenCount: null,
   patch: (p) => set(p),

@@ -203,6 +203,53 @@ describe('studio controller', () => {
     expect(run().error).toBeNull();
   });
 
+  it('a batch of 3 runs seed, seed + 1, seed + 2 one after another, each result shown as it arrives', async () => {
+    const { controller, requests } = setup();
+    controller.loadModel(TINY, 'auto');
+    await ready();
+    const shown: number[] = [];
+    const stop = useRun.subscribe((s, prev) => {
+      if (s.result && s.result !== prev.result) shown.push(s.result.params.seed);
+    });
+    controller.startGenerate({ params: PARAMS, previews: false }, 3);
+    expect(run().batch).toEqual({ index: 1, count: 3 });
+    await until(() => shown.length === 3 && run().phase === 'ready', 'three results');
+    stop();
+    expect(shown).toEqual([42, 43, 44]);
+    expect(requests.filter((r) => r.type === 'generate').map((r) => r.type === 'generate' && r.params.seed)).toEqual([42, 43, 44]);
+    expect(run().batch).toBeNull();
+  });
+
+  it('cancel during a batch stops the rest of it', async () => {
+    const { controller, requests } = setup();
+    controller.loadModel(TINY, 'auto');
+    await ready();
+    controller.startGenerate({ params: { ...PARAMS, steps: 50 }, previews: false }, 4);
+    await until(() => run().step > 0, 'first steps');
+    controller.cancelGenerate();
+    await until(() => run().phase === 'ready' && run().message.startsWith('cancelled'), 'cancelled');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(requests.filter((r) => r.type === 'generate')).toHaveLength(1);
+    expect(run().batch).toBeNull();
+  });
+
+  it('retry asks again for what failed: the load, then (once loaded) the failed run', async () => {
+    const overrides: Record<string, Uint8Array | null> = { 'unet/model.onnx': null };
+    const { controller, requests } = setup(overrides);
+    controller.loadModel(TINY, 'auto');
+    await until(() => run().phase === 'error', 'load error');
+    expect(run().error).toMatchObject({ code: 'model-missing-file', during: 'load' });
+    delete overrides['unet/model.onnx'];
+    controller.retry();
+    await ready();
+    expect(loadsOf(requests)).toHaveLength(2);
+    controller.startGenerate({ params: { ...PARAMS, width: 12 }, previews: false });
+    await until(() => run().error !== null, 'run error');
+    expect(run().error).toMatchObject({ code: 'invalid-params', during: 'run' });
+    controller.retry();
+    await until(() => requests.filter((r) => r.type === 'generate').length === 2 && run().phase === 'ready', 'retried run');
+  });
+
   it('a lantern.json recommending height "abc" loads: the bad value is left out, the rest applied', async () => {
     const lantern = JSON.stringify({ name: 'tiny-sd', recommended: { steps: 6, height: 'abc', width: 65, liveSteps: 'x', scheduler: 'nope' } });
     const { controller } = setup({ 'lantern.json': text(lantern) });
