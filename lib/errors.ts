@@ -73,20 +73,34 @@ export class BackendError extends LanternError {
   }
 }
 
+/** What may get a run that ran out of memory through: a smaller image, low-memory mode, the wasm backend. */
+export type OomSuggestion = 'smaller-size' | 'low-memory' | 'wasm';
+
 export class OutOfMemoryError extends LanternError {
   readonly code = 'out-of-memory' as const;
   constructor(
+    /** The model file, e.g. "unet/model.onnx". */
     readonly label: string,
     message: string,
+    /** Filled in where the run's context is known (the worker handler: size, mode, backend); the seam leaves it empty. */
+    readonly suggestions: readonly OomSuggestion[] = [],
   ) {
     super(message);
     this.name = 'OutOfMemoryError';
   }
 }
 
+/**
+ * The WebGPU device went away (driver reset, GPU process restart, `destroy()`): every session
+ * on it is dead, though the model files are fine. `label` is the file whose run or load saw it
+ * ('' when the loss was noticed between runs).
+ */
 export class DeviceLostError extends LanternError {
   readonly code = 'device-lost' as const;
-  constructor(message: string) {
+  constructor(
+    readonly label: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'DeviceLostError';
   }

@@ -5,9 +5,17 @@
  */
 import { BackendError, DeviceLostError, LanternError, OutOfMemoryError } from '../errors';
 
-// std::bad_alloc (wasm heap), "Failed to allocate" / "out of memory" (CPU, WebGPU buffers).
-const OOM = /bad_alloc|out of memory|failed to allocate|allocation failed|\bOOM\b|memory access out of bounds/i;
-const DEVICE_LOST = /device (was )?lost|GPUDevice.*(destroyed|lost)/i;
+/**
+ * Memory exhaustion as each layer words it: the wasm heap (`std::bad_alloc` from operator new
+ * once memory cannot grow; emscripten's "Cannot enlarge memory" / "Aborted(OOM)"), onnxruntime's
+ * allocators ("Failed to allocate memory for requested buffer of size …", "failed to allocate a
+ * buffer of size …" for the model bytes), V8 ("Array buffer allocation failed", "Out of memory:
+ * Cannot allocate Wasm memory", "could not allocate memory") and WebGPU ("Out of memory",
+ * GPUOutOfMemoryError). "memory access out of bounds" is the wasm trap a failed allocation ends in.
+ */
+const OOM =
+  /bad_alloc|out of memory|failed to allocate|allocation failed|\bOOM\b|cannot enlarge memory|could not allocate memory|cannot allocate wasm memory|GPUOutOfMemoryError|memory access out of bounds/i;
+const DEVICE_LOST = /device (was |is )?lost|GPUDevice.*(destroyed|lost)|device has been destroyed/i;
 // WebGPU without the shader-f16 feature cannot compile float16 kernels.
 const NO_F16 = /requires f16 but the device does not support it/i;
 
@@ -15,8 +23,8 @@ export function runtimeError(label: string, what: string, err: unknown): Lantern
   if (err instanceof LanternError) return err;
   const text = String((err as Error)?.message ?? err);
   const message = `${label}: ${what}: ${text}`;
-  if (OOM.test(text)) return new OutOfMemoryError(label, `${message} — try a smaller size or fewer parts in memory`);
-  if (DEVICE_LOST.test(text)) return new DeviceLostError(message);
+  if (OOM.test(text)) return new OutOfMemoryError(label, message);
+  if (DEVICE_LOST.test(text)) return new DeviceLostError(label, message);
   if (NO_F16.test(text))
     return new BackendError(
       label,

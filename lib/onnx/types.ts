@@ -40,6 +40,18 @@ export interface SessionFactory {
   /** false: the runtime has no float64 kernels (onnxruntime-web), so float64 inputs are rewritten at load. */
   readonly runsFloat64: boolean;
   create(model: ModelFiles): Promise<ModelSession>;
+  /**
+   * Where sessions run on a device that can be lost (WebGPU): calls `listener` once when it is.
+   * Every session of this factory is dead then; sessions from a newly opened backend get a new
+   * device. Returns the unsubscribe. Absent where nothing can be lost (wasm, CPU).
+   */
+  onDeviceLost?(listener: (loss: DeviceLoss) => void): () => void;
+}
+
+/** `destroyed`: destroy() was called (the test hook); `unknown`: the GPU or its driver went away. */
+export interface DeviceLoss {
+  reason: 'destroyed' | 'unknown';
+  message: string;
 }
 
 /** One external-data file as the graph names it (`path` = the initializers' location). */

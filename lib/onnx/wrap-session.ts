@@ -6,6 +6,7 @@
 import type * as OrtCommon from 'onnxruntime-common';
 import { float16ToFloat32, float32ToFloat16 } from '../tensor/float16';
 import type { Tensor } from '../tensor/tensor';
+import { ModelFolderError } from '../errors';
 import { runtimeError } from './runtime-errors';
 import type { ElementType, Feed, IoInfo, ModelSession } from './types';
 
@@ -45,7 +46,11 @@ function toOrtTensor(ort: OrtModule, label: string, info: IoInfo, feed: Feed): O
       );
     }
     default:
-      throw new Error(`${label}: input "${info.name}" has unsupported type; Lantern feeds float32, float16, float64, int64 or int32`);
+      throw new ModelFolderError(
+        'unsupported-model',
+        label,
+        `${label}: input "${info.name}" has unsupported type; Lantern feeds float32, float16, float64, int64 or int32`,
+      );
   }
 }
 
@@ -60,7 +65,7 @@ async function toHost(label: string, name: string, t: OrtCommon.Tensor): Promise
     // onnxruntime may hand fp16 back as Uint16Array or (where available) Float16Array.
     return { dims, data: d instanceof Uint16Array ? float16ToFloat32(d) : Float32Array.from(d as ArrayLike<number>) };
   }
-  throw new Error(`${label}: output "${name}" is ${t.type}; Lantern reads float32 or float16 outputs`);
+  throw new ModelFolderError('unsupported-model', label, `${label}: output "${name}" is ${t.type}; Lantern reads float32 or float16 outputs`);
 }
 
 export function wrapSession(ort: OrtModule, session: Session, label: string): ModelSession {
@@ -71,27 +76,27 @@ export function wrapSession(ort: OrtModule, session: Session, label: string): Mo
     inputs,
     outputs,
     async run(feeds, outputNames) {
-      const ortFeeds: Record<string, OrtCommon.Tensor> = {};
       for (const info of inputs) {
-        const feed = feeds[info.name];
-        if (!feed) throw new Error(`${label}: missing input "${info.name}"`);
-        ortFeeds[info.name] = toOrtTensor(ort, label, info, feed);
+        if (!feeds[info.name]) throw new Error(`${label}: missing input "${info.name}"`);
       }
       for (const name of Object.keys(feeds)) {
         if (!inputs.some((i) => i.name === name)) throw new Error(`${label}: model has no input "${name}"`);
       }
-      let results: OrtCommon.InferenceSession.ReturnType;
+      // Converting the feeds, running and reading the outputs all allocate (wasm heap, GPU
+      // buffers, host arrays): a failure anywhere here is the runtime's, and typed as such.
       try {
-        results = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+        const ortFeeds: Record<string, OrtCommon.Tensor> = {};
+        for (const info of inputs) ortFeeds[info.name] = toOrtTensor(ort, label, info, feeds[info.name]);
+        const results = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+        const host: Record<string, Tensor> = {};
+        for (const [name, t] of Object.entries(results)) {
+          host[name] = await toHost(label, name, t);
+          t.dispose();
+        }
+        return host;
       } catch (err) {
         throw runtimeError(label, 'run failed', err);
       }
-      const host: Record<string, Tensor> = {};
-      for (const [name, t] of Object.entries(results)) {
-        host[name] = await toHost(label, name, t);
-        t.dispose();
-      }
-      return host;
     },
     release: () => session.release(),
   };

@@ -2,7 +2,7 @@
  * UI-side handle on the diffusion worker: sends typed requests, routes each event to the
  * listener of its request id, and forgets the listener once the request has ended.
  */
-import type { WorkerEvent, WorkerRequest } from './protocol';
+import type { EnableTestHooks, WorkerEvent, WorkerRequest } from './protocol';
 
 type Listener = (event: WorkerEvent) => void;
 type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
@@ -21,6 +21,10 @@ export class DiffusionClient {
   private readonly listeners = new Map<string, Listener>();
 
   constructor(private readonly worker: WorkerLike) {
+    // e2e specs open the page with ?test-hooks=1 to reach the worker's test hooks (diffusion.worker.ts).
+    if (new URLSearchParams(globalThis.location?.search ?? '').get('test-hooks') === '1') {
+      worker.postMessage({ type: 'enable-test-hooks' } satisfies EnableTestHooks);
+    }
     worker.addEventListener('message', (e: MessageEvent<WorkerEvent>) => {
       const event = e.data;
       const listener = this.listeners.get(event.id);

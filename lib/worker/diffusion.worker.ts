@@ -3,10 +3,10 @@
  * Module Web Worker entry: every tokenizer, onnxruntime session and denoising loop of the
  * studio lives here, so the UI thread never blocks. Messages are typed in ./protocol.
  */
-import { chooseBackend, configureRuntime, createWebSessionFactory } from '../onnx/web';
+import { chooseBackend, configureRuntime, createWebSessionFactory, destroyWebGpuDeviceForTest } from '../onnx/web';
 import { openModelSource } from './model-sources';
 import { DiffusionWorkerHandler } from './handler';
-import type { WorkerEvent, WorkerRequest } from './protocol';
+import type { EnableTestHooks, WorkerEvent, WorkerRequest } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -26,6 +26,12 @@ const handler = new DiffusionWorkerHandler(
 
 // Cancel and token counts must not wait behind a running generate: handle() returns at
 // once for them, while load/generate keep their own promise in flight.
-self.onmessage = (e: MessageEvent<WorkerRequest>) => {
+self.onmessage = (e: MessageEvent<WorkerRequest | EnableTestHooks>) => {
+  if (e.data.type === 'enable-test-hooks') return enableTestHooks();
   void handler.handle(e.data);
 };
+
+/** e2e only (`?test-hooks=1`, forwarded by DiffusionClient): lets a spec lose the GPU device as a reset would. */
+function enableTestHooks(): void {
+  (self as unknown as { __lanternTest: unknown }).__lanternTest = { destroyGpuDevice: destroyWebGpuDeviceForTest };
+}

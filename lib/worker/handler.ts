@@ -4,7 +4,16 @@
  * so tests drive it with a fake session factory.
  */
 import { CancelledError, generate } from '../diffusion/pipeline';
-import { BackendError, LanternError } from '../errors';
+import {
+  BackendError,
+  DeviceLostError,
+  LanternError,
+  ModelFolderError,
+  NonFiniteOutputError,
+  OutOfMemoryError,
+  StorageFullError,
+  type OomSuggestion,
+} from '../errors';
 import { fixedImageSize, loadPipeline, recommendedSettings, releasePipeline, type LoadProgress, type PipelineModels } from '../diffusion/load-pipeline';
 import { imageToRgba, latentPreviewRgba } from '../tensor/image';
 import type { FileSource } from '../models/file-source';
@@ -12,7 +21,8 @@ import { loadModelFolder } from '../models/load-folder';
 import { createScheduler, schedulerLabel } from '../diffusion/schedulers';
 import { SCHEDULER_NAMES, stepLimits } from '../diffusion/params';
 import type { SchedulerConfig } from '../diffusion/schedulers/types';
-import type { BackendPreference, SessionFactory } from '../onnx/types';
+import type { GenerateParams } from '../diffusion/check-inputs';
+import type { BackendPreference, DeviceLoss, SessionFactory } from '../onnx/types';
 import { sourceLabel, type ErrorCode, type ModelInfo, type ModelSourceSpec, type WorkerEvent, type WorkerRequest } from './protocol';
 
 export interface HandlerDeps {
@@ -50,10 +60,62 @@ export function errorCode(err: unknown): ErrorCode {
   return err instanceof LanternError ? err.code : 'internal';
 }
 
+/** The model file a failure concerns, where its class names one. */
+export function errorFile(err: unknown): string | undefined {
+  if (err instanceof OutOfMemoryError || err instanceof DeviceLostError || err instanceof BackendError || err instanceof NonFiniteOutputError)
+    return err.label || undefined;
+  if (err instanceof ModelFolderError || err instanceof StorageFullError) return err.file || undefined;
+  return undefined;
+}
+
+const SUGGESTION_WORDS: Readonly<Record<OomSuggestion, string>> = {
+  'smaller-size': 'a smaller image size',
+  'low-memory': 'low-memory mode',
+  wasm: 'the wasm backend',
+};
+
+/** Below this many pixels a smaller image no longer saves much (the weights dominate). */
+const SMALL_AREA = 256 * 256;
+
+/** What may make a run that ran out of memory fit: known here, where the size, the mode and the backend are. */
+export function oomSuggestions(ctx: {
+  params?: Pick<GenerateParams, 'width' | 'height'>;
+  recommended?: { width?: number; height?: number };
+  fixedSize: boolean;
+  lowMemory: boolean;
+  backend: string;
+}): OomSuggestion[] {
+  const out: OomSuggestion[] = [];
+  if (ctx.params && !ctx.fixedSize) {
+    const area = ctx.params.width * ctx.params.height;
+    const rec = (ctx.recommended?.width ?? 0) * (ctx.recommended?.height ?? 0);
+    if (area > Math.min(SMALL_AREA, rec > 0 ? rec : SMALL_AREA)) out.push('smaller-size');
+  }
+  if (!ctx.lowMemory) out.push('low-memory');
+  if (ctx.backend === 'webgpu') out.push('wasm');
+  return out;
+}
+
+function withSuggestions(err: OutOfMemoryError, suggestions: OomSuggestion[]): OutOfMemoryError {
+  if (suggestions.length === 0) return err;
+  const words = suggestions.map((s) => SUGGESTION_WORDS[s]);
+  const tail = words.length === 1 ? words[0] : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+  return new OutOfMemoryError(err.label, `${err.message} — try ${tail}`, suggestions);
+}
+
+type LoadRequest = Extract<WorkerRequest, { type: 'load-model' }>;
+
+const RECOVERING = 'GPU device lost — reloading the model and retrying';
+
 export class DiffusionWorkerHandler {
   private models: PipelineModels | null = null;
   private info: ModelInfo | null = null;
   private running: { id: string; abort: AbortController } | null = null;
+  /** What the loaded model came from, to reload it after a lost device. */
+  private loaded: Pick<LoadRequest, 'source' | 'backend' | 'lowMemory'> | null = null;
+  /** Set when the device of the loaded model's sessions is lost (between runs too). */
+  private deviceLoss: DeviceLoss | null = null;
+  private unwatchDevice: (() => void) | null = null;
 
   constructor(
     private readonly deps: HandlerDeps,
@@ -81,7 +143,7 @@ export class DiffusionWorkerHandler {
           else await this.generate(req, this.running.abort.signal);
         } catch (err) {
           if (err instanceof CancelledError) this.post({ id: req.id, type: 'cancelled', atStep: err.atStep });
-          else this.fail(req.id, errorCode(err), String((err as Error)?.message ?? err));
+          else this.failWith(req.id, err);
         } finally {
           this.running = null;
         }
@@ -93,31 +155,55 @@ export class DiffusionWorkerHandler {
     this.post({ id, type: 'error', code, message });
   }
 
-  private async load(req: Extract<WorkerRequest, { type: 'load-model' }>): Promise<void> {
-    const start = this.deps.now();
-    let { factory, reason } = await this.deps.openBackend(req.backend);
-    const folder = await loadModelFolder(await this.deps.source(req.source));
-    // The model in use goes first: a real SD model is 2–5 GB, and two rarely fit at once.
-    if (this.models) await releasePipeline(this.models);
-    this.models = null;
-    this.info = null;
-    const progress = (p: LoadProgress) => this.post({ id: req.id, type: 'load-progress', part: p.part, loaded: p.loaded, total: p.total });
-    const lowMemory = req.lowMemory === true;
+  private failWith(id: string, err: unknown): void {
+    const file = errorFile(err);
+    const suggestions = err instanceof OutOfMemoryError ? err.suggestions : [];
+    this.post({
+      id,
+      type: 'error',
+      code: errorCode(err),
+      message: String((err as Error)?.message ?? err),
+      ...(file !== undefined && { file }),
+      ...(suggestions.length > 0 && { suggestions: [...suggestions] }),
+    });
+  }
+
+  /** Opens the backend and the pipeline; `auto` on a GPU without shader-f16 falls back to wasm. */
+  private async open(spec: Pick<LoadRequest, 'source' | 'backend' | 'lowMemory'>, progress?: (p: LoadProgress) => void, before?: () => Promise<void>) {
+    let { factory, reason } = await this.deps.openBackend(spec.backend);
+    const folder = await loadModelFolder(await this.deps.source(spec.source));
+    await before?.();
+    const lowMemory = spec.lowMemory === true;
     let models: PipelineModels;
     try {
       models = await loadPipeline(folder, factory, progress, { lowMemory });
     } catch (err) {
+      if (err instanceof OutOfMemoryError) throw withSuggestions(err, oomSuggestions({ fixedSize: false, lowMemory, backend: factory.backend }));
       // `auto` on a GPU without shader-f16: an fp16 model still runs on wasm (slower); an explicit `webgpu` reports the error.
-      if (!(err instanceof BackendError && err.missingFeature === 'shader-f16' && req.backend === 'auto' && factory.backend === 'webgpu')) throw err;
+      if (!(err instanceof BackendError && err.missingFeature === 'shader-f16' && spec.backend === 'auto' && factory.backend === 'webgpu')) throw err;
       ({ factory } = await this.deps.openBackend('wasm'));
       reason = `this GPU has no shader-f16, which this fp16 model needs on WebGPU (${err.label}): running on wasm`;
       models = await loadPipeline(folder, factory, progress, { lowMemory });
     }
+    return { folder, factory, reason, models };
+  }
+
+  /** Makes a freshly opened pipeline the one in use, watching its device. */
+  private install(
+    spec: Pick<LoadRequest, 'source' | 'backend' | 'lowMemory'>,
+    opened: Awaited<ReturnType<DiffusionWorkerHandler['open']>>,
+    loadMs: number,
+  ): ModelInfo {
+    const { folder, factory, reason, models } = opened;
+    this.unwatchDevice?.();
+    this.deviceLoss = null;
+    this.unwatchDevice = factory.onDeviceLost?.((loss) => (this.deviceLoss = loss)) ?? null;
     this.models = models;
+    this.loaded = { source: spec.source, backend: spec.backend, lowMemory: spec.lowMemory };
     this.info = {
       name: folder.name,
-      sourceLabel: sourceLabel(req.source),
-      sourceKind: req.source.kind,
+      sourceLabel: sourceLabel(spec.source),
+      sourceKind: spec.source.kind,
       lowMemory: models.lowMemory,
       backend: factory.backend,
       backendReason: reason,
@@ -134,26 +220,126 @@ export class DiffusionWorkerHandler {
       hasControlNet: models.controlnet !== undefined,
       hasVaeEncoder: models.vaeEncoder !== undefined,
       warnings: models.warnings,
-      loadMs: this.deps.now() - start,
+      loadMs,
     };
-    this.post({ id: req.id, type: 'model-ready', info: this.info });
+    return this.info;
+  }
+
+  /** Drops the pipeline in use (a model is 2–5 GB: two rarely fit at once). */
+  private async unload(): Promise<void> {
+    const models = this.models;
+    this.models = null;
+    this.info = null;
+    this.unwatchDevice?.();
+    this.unwatchDevice = null;
+    this.deviceLoss = null;
+    // Sessions on a lost device may fail to release; they hold nothing then.
+    if (models) await releasePipeline(models).catch(() => undefined);
+  }
+
+  private async load(req: LoadRequest): Promise<void> {
+    const start = this.deps.now();
+    const progress = (p: LoadProgress) => this.post({ id: req.id, type: 'load-progress', part: p.part, loaded: p.loaded, total: p.total });
+    let opened: Awaited<ReturnType<DiffusionWorkerHandler['open']>>;
+    try {
+      // The model in use goes first, once the new folder is known to be readable.
+      opened = await this.open(req, progress, () => this.unload());
+    } catch (err) {
+      if (!(err instanceof DeviceLostError)) throw err;
+      // Lost while loading: a new backend gets a new device; the loader reads the same files again.
+      this.post({ id: req.id, type: 'recovering', reason: 'device-lost', attempt: 1, message: RECOVERING });
+      try {
+        opened = await this.open(req, progress, () => this.unload());
+      } catch (again) {
+        throw again instanceof DeviceLostError
+          ? new DeviceLostError(
+              again.label,
+              `the GPU device was lost while loading the model, and again after reopening the backend and loading it once more: ${again.message}`,
+            )
+          : again;
+      }
+    }
+    this.post({ id: req.id, type: 'model-ready', info: this.install(req, opened, this.deps.now() - start) });
+  }
+
+  /** After a lost device: the same model from the same source on a new backend (cache/assembled sources read OPFS, no network). */
+  private async recover(id: string, signal: AbortSignal, cause: string): Promise<void> {
+    const spec = this.loaded;
+    this.post({ id, type: 'recovering', reason: 'device-lost', attempt: 1, message: RECOVERING });
+    await this.unload();
+    if (!spec) throw new DeviceLostError('', `${cause}; no model to reload`);
+    const start = this.deps.now();
+    try {
+      const opened = await this.open(spec);
+      this.install(spec, opened, this.deps.now() - start);
+    } catch (err) {
+      const label = err instanceof DeviceLostError ? err.label : (errorFile(err) ?? '');
+      throw new DeviceLostError(label, `${cause}; reloading the model to retry failed (load it again): ${String((err as Error)?.message ?? err)}`);
+    }
+    if (signal.aborted) throw new CancelledError(0);
   }
 
   private async generate(req: Extract<WorkerRequest, { type: 'generate' }>, signal: AbortSignal): Promise<void> {
+    if (!this.models || !this.info) return this.fail(req.id, 'no-model', 'load a model before generating');
+    let retried = false;
+    if (this.deviceLoss) {
+      // Lost since the last run (nothing was running): reload first; the run is then the one try left.
+      await this.recover(req.id, signal, `the GPU device was lost since the last run (${this.deviceLoss.message || this.deviceLoss.reason})`);
+      retried = true;
+    }
+    try {
+      await this.run(req, signal);
+    } catch (err) {
+      if (!(err instanceof DeviceLostError)) throw err;
+      if (retried)
+        throw new DeviceLostError(
+          err.label,
+          `the GPU device was lost again after the model was reloaded on a new device; the run was tried once more and failed: ${err.message}`,
+        );
+      await this.recover(req.id, signal, `the GPU device was lost during the run: ${err.message}`);
+      try {
+        await this.run(req, signal);
+      } catch (again) {
+        if (!(again instanceof DeviceLostError)) throw again;
+        throw new DeviceLostError(
+          again.label,
+          `the GPU device was lost, the model was reloaded on a new device and the run retried once, and it was lost again: ${again.message}`,
+        );
+      }
+    }
+  }
+
+  private async run(req: Extract<WorkerRequest, { type: 'generate' }>, signal: AbortSignal): Promise<void> {
     const models = this.models;
-    if (!models || !this.info) return this.fail(req.id, 'no-model', 'load a model before generating');
-    const result = await generate(models, req.params, {
-      images: req.images,
-      signal,
-      now: this.deps.now,
-      onProgress: (p) => this.post({ id: req.id, type: 'progress', step: p.step, totalSteps: p.totalSteps, elapsedMs: p.elapsedMs }),
-      onPreview: req.previews
-        ? (latents, step) => {
-            const prev = latentPreviewRgba(latents);
-            this.post({ id: req.id, type: 'preview', step, ...prev }, [prev.rgba.buffer]);
-          }
-        : undefined,
-    });
+    const info = this.info;
+    if (!models || !info) throw new DeviceLostError('', 'no model after the GPU device was lost');
+    let result: Awaited<ReturnType<typeof generate>>;
+    try {
+      result = await generate(models, req.params, {
+        images: req.images,
+        signal,
+        now: this.deps.now,
+        onProgress: (p) => this.post({ id: req.id, type: 'progress', step: p.step, totalSteps: p.totalSteps, elapsedMs: p.elapsedMs }),
+        onPreview: req.previews
+          ? (latents, step) => {
+              const prev = latentPreviewRgba(latents);
+              this.post({ id: req.id, type: 'preview', step, ...prev }, [prev.rgba.buffer]);
+            }
+          : undefined,
+      });
+    } catch (err) {
+      if (!(err instanceof OutOfMemoryError)) throw err;
+      throw withSuggestions(
+        err,
+        oomSuggestions({
+          params: req.params,
+          recommended: info.recommended,
+          fixedSize: info.fixedSize !== null,
+          lowMemory: models.lowMemory,
+          backend: models.backend,
+        }),
+      );
+    }
     const rgba = imageToRgba(result.image);
     this.post(
       {

@@ -7,11 +7,11 @@ import type { SchedulerName } from '../diffusion/params';
 import type { GenerateImages } from '../diffusion/pipeline';
 import type { Backend, BackendPreference } from '../onnx/types';
 import type { LanternManifest } from '../models/manifest';
-import type { LanternErrorCode } from '../errors';
+import type { LanternErrorCode, OomSuggestion } from '../errors';
 import type { FamilyId } from '../diffusion/families';
 import type { LayoutKind } from '../models/load-folder';
 
-export type { BackendPreference };
+export type { BackendPreference, OomSuggestion };
 
 /** Where a model folder comes from. Every kind is read in place: nothing leaves the device. */
 export type ModelSourceSpec =
@@ -105,4 +105,28 @@ export type WorkerEvent =
     }
   | { id: string; type: 'cancelled'; atStep: number }
   | { id: string; type: 'token-count'; count: number; max: number; truncated: boolean }
-  | { id: string; type: 'error'; code: ErrorCode; message: string };
+  /**
+   * The request hit a lost WebGPU device (a GPU reset; or it was lost since the last run): the
+   * worker is reloading the same model from the same source (OPFS for cached models: no
+   * download) on a fresh device and will retry the request once. `attempt` is 1, the only retry.
+   * The request then ends as usual: a result, or an error (`device-lost` if the retry failed too).
+   */
+  | { id: string; type: 'recovering'; reason: 'device-lost'; attempt: number; message: string }
+  | {
+      id: string;
+      type: 'error';
+      code: ErrorCode;
+      message: string;
+      /** The model file the failure concerns, where known (e.g. "unet/model.onnx"). */
+      file?: string;
+      /** out-of-memory only: what may let the run fit, most helpful first (lib/errors.ts OomSuggestion). */
+      suggestions?: OomSuggestion[];
+    };
+
+/**
+ * Not a request: sent once by DiffusionClient when the page URL has `?test-hooks=1`, so e2e
+ * specs can reach `self.__lanternTest` in the worker (e.g. to destroy the WebGPU device).
+ */
+export interface EnableTestHooks {
+  type: 'enable-test-hooks';
+}
