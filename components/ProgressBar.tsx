@@ -8,7 +8,11 @@ function eta(step: number, total: number, elapsedMs: number): string {
 }
 
 export function ProgressBar() {
-  const { phase, step, totalSteps, elapsedMs } = useRun();
+  const phase = useRun((r) => r.phase);
+  const step = useRun((r) => r.step);
+  const totalSteps = useRun((r) => r.totalSteps);
+  const elapsedMs = useRun((r) => r.elapsedMs);
+  const batch = useRun((r) => r.batch);
   if (phase !== 'generating') return null;
   const pct = totalSteps ? (step / totalSteps) * 100 : 0;
   return (
@@ -21,9 +25,15 @@ export function ProgressBar() {
         aria-label="Generation progress"
         className="h-2 w-full overflow-hidden rounded bg-neutral-200 dark:bg-neutral-800"
       >
-        <div className="h-full bg-amber-500 transition-[width]" style={{ width: `${pct}%` }} />
+        {/* No width transition: animating it kept layout and paint busy for the whole run, competing with the worker for the cores. */}
+        <div className="h-full bg-amber-500" style={{ width: `${pct}%` }} />
       </div>
       <span className="text-xs tabular-nums text-neutral-500" data-testid="progress-text">
+        {batch && (
+          <span data-testid="batch-progress">
+            image {batch.index} of {batch.count} ·{' '}
+          </span>
+        )}
         step {step}/{totalSteps} · ETA {eta(step, totalSteps, elapsedMs)}
       </span>
     </div>

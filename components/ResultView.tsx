@@ -10,7 +10,9 @@ function draw(canvas: HTMLCanvasElement, img: { width: number; height: number; r
 }
 
 export function ResultView() {
-  const { result, preview, phase } = useRun();
+  const result = useRun((r) => r.result);
+  const preview = useRun((r) => r.preview);
+  const phase = useRun((r) => r.phase);
   const canvas = useRef<HTMLCanvasElement>(null);
   const shown = phase === 'generating' && preview ? preview : result;
 

@@ -2,9 +2,12 @@
 import { useRun } from '@/stores/run';
 
 export function StatusLine() {
-  const { phase, model, loadLabel, message, error } = useRun();
+  const phase = useRun((r) => r.phase);
+  const model = useRun((r) => r.model);
+  const loadLabel = useRun((r) => r.loadLabel);
+  const message = useRun((r) => r.message);
   return (
-    <footer className="flex flex-col gap-1 text-xs text-neutral-600 dark:text-neutral-400" aria-live="polite">
+    <div className="flex flex-col gap-1 text-xs text-neutral-600 dark:text-neutral-400" aria-live="polite">
       <p data-testid="status">
         {phase === 'loading-model' && `Loading model… ${loadLabel}`}
         {model && phase !== 'loading-model' && (
@@ -23,11 +26,6 @@ export function StatusLine() {
           ⚠ {w}
         </p>
       ))}
-      {error && (
-        <p role="alert" data-testid="error" className="text-red-600">
-          [{error.code}] {error.message}
-        </p>
-      )}
-    </footer>
+    </div>
   );
 }

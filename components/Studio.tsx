@@ -2,9 +2,8 @@
 import { useCallback, useEffect, useRef } from 'react';
 import { useRun } from '@/stores/run';
 import { useSettings } from '@/stores/settings';
-import type { BackendPreference } from '@/lib/onnx/types';
 import { loadModel, startGenerate } from './engine';
-import { openChoice } from './models/library';
+import { backendInUse, openChoice } from './models/library';
 import { ModelBar } from './models/ModelBar';
 import { PngRestore } from './PngRestore';
 import { ModelPicker } from './models/ModelPicker';
@@ -13,42 +12,40 @@ import { buildRunRequest } from './run-request';
 import { SketchPanel } from './sketch/SketchPanel';
 import { PromptFields } from './PromptFields';
 import { ResultView } from './ResultView';
+import { ProgressBar } from './ProgressBar';
+import { ErrorPanel } from './ErrorPanel';
 import { SamplerControls } from './SamplerControls';
 import { StatusLine } from './StatusLine';
 import { HistoryPanel } from './history/HistoryPanel';
 
-const BACKENDS: readonly string[] = ['auto', 'webgpu', 'wasm'];
-
-/** `?model=` and `?backend=` let a link (or a test) pick the model folder and backend for this page load. */
-function urlOverrides(): { model: string | null; backend: BackendPreference | null } {
-  const q = new URLSearchParams(window.location.search);
-  const backend = q.get('backend');
-  return { model: q.get('model'), backend: backend && BACKENDS.includes(backend) ? (backend as BackendPreference) : null };
+/** `?model=` lets a link (or a test) open a model folder for this page load (`?backend=`: components/models/library.ts). */
+function urlModel(): string | null {
+  return new URLSearchParams(window.location.search).get('model');
 }
 
-export function Studio() {
+/**
+ * Opens the model at start and again when the backend or low-memory setting changes. The values
+ * come from the store itself, not the render: the first render after a reload still shows the
+ * defaults (zustand's server snapshot) and the saved ones a moment later, which must not open the
+ * model twice (audit: `[busy]`).
+ */
+function useModelOpener() {
   const backendSetting = useSettings((s) => s.backend);
   const lowMemory = useSettings((s) => s.lowMemory);
-
-  // Opens the model at start and again when the backend or low-memory setting changes. The values come from
-  // the store itself, not the render: the first render after a reload still shows the defaults (zustand's
-  // server snapshot) and the saved ones a moment later, which must not open the model twice (audit: `[busy]`).
   const opened = useRef<string | null>(null);
   useEffect(() => {
-    const { model, backend } = urlOverrides();
+    const model = urlModel();
     const settings = useSettings.getState();
-    const key = `${backend ?? settings.backend}|${settings.lowMemory}`;
+    const backend = backendInUse();
+    const key = `${backend}|${settings.lowMemory}`;
     if (opened.current === key) return;
     opened.current = key;
-    if (model) loadModel({ kind: 'url', baseUrl: model }, backend ?? settings.backend, settings.lowMemory);
+    if (model) loadModel({ kind: 'url', baseUrl: model }, backend, settings.lowMemory);
     else openChoice(settings.model);
   }, [backendSetting, lowMemory]);
+}
 
-  const generateNow = useCallback(() => {
-    if (useRun.getState().phase !== 'ready') return;
-    startGenerate(buildRunRequest({ live: false }));
-  }, []);
-
+function useGenerateShortcut(generateNow: () => void) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -59,34 +56,60 @@ export function Studio() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [generateNow]);
+}
+
+/**
+ * The page. Wide screens: the result, its progress, status and errors stay in view (sticky) in the
+ * right column while the left holds prompt, sketch and settings, so one can draw and watch at once.
+ * Phones: result first, then prompt, then canvas (the DOM order; the grid places them on wide screens).
+ */
+export function Studio() {
+  useModelOpener();
+  const generateNow = useCallback(() => {
+    if (useRun.getState().phase !== 'ready') return;
+    startGenerate(buildRunRequest({ live: false }), useSettings.getState().batchCount);
+  }, []);
+  useGenerateShortcut(generateNow);
 
   return (
-    <main className="mx-auto flex max-w-6xl flex-col gap-6 p-4 md:p-8">
-      <header className="flex items-baseline justify-between">
+    <main className="mx-auto flex max-w-7xl flex-col gap-4 p-3 md:p-6">
+      <header className="flex flex-wrap items-center gap-3" data-testid="studio-header">
         <h1 className="flex items-center gap-2 text-2xl font-bold">
           {/* eslint-disable-next-line @next/next/no-img-element */}
           <img src="/icon.svg" alt="" width={28} height={28} /> Lantern
         </h1>
-        <span className="text-sm text-neutral-500">diffusion in your browser — nothing leaves this device</span>
+        <div className="min-w-0 grow">
+          <ModelBar />
+        </div>
       </header>
-      <ModelBar />
-      <PngRestore />
       <ModelPicker />
-      <div className="grid gap-6 md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
-        <section className="flex flex-col gap-4" aria-label="Settings">
+      <div className="grid gap-x-6 gap-y-4 md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
+        <section
+          className="flex flex-col gap-3 md:sticky md:top-3 md:col-start-2 md:row-span-3 md:row-start-1 md:self-start"
+          aria-label="Result"
+          data-testid="result-panel"
+        >
+          <ResultView />
+          <ProgressBar />
+          <ErrorPanel />
+          <StatusLine />
+        </section>
+        <section className="flex flex-col gap-3 md:col-start-1 md:row-start-1" aria-label="Prompt">
           <PromptFields />
           <GenerateBar onGenerate={generateNow} />
-          <SamplerControls />
         </section>
-        <section className="flex flex-col gap-4" aria-label="Result">
-          <ResultView />
-          <HistoryPanel />
-        </section>
-        <section className="flex flex-col gap-3 md:col-span-2" aria-label="Sketch">
+        <section className="flex flex-col gap-3 md:col-start-1 md:row-start-2" aria-label="Sketch">
           <SketchPanel />
         </section>
+        <section className="flex flex-col gap-4 md:col-start-1 md:row-start-3" aria-label="Settings">
+          <SamplerControls />
+          <PngRestore />
+        </section>
       </div>
-      <StatusLine />
+      <section aria-label="History">
+        <HistoryPanel />
+      </section>
+      <footer className="text-xs text-neutral-500">diffusion in your browser — nothing leaves this device</footer>
     </main>
   );
 }

@@ -26,8 +26,9 @@ export function loadModel(source: ModelSourceSpec, backend: BackendPreference, l
   controller.loadModel(source, backend, lowMemory);
 }
 
-export function startGenerate(req: RunRequest): void {
-  controller.startGenerate(req);
+/** `count` > 1: a batch (seed, seed + 1, …). */
+export function startGenerate(req: RunRequest, count = 1): void {
+  controller.startGenerate(req, count);
 }
 
 /** Live mode: run now, or cancel the run in flight and run this one right after it stops. */
@@ -41,4 +42,9 @@ export function cancelGenerate(): void {
 
 export function countTokens(text: string, into: 'tokenCount' | 'negativeTokenCount'): void {
   controller.countTokens(text, into);
+}
+
+/** Asks again for what failed last (the load or the run). */
+export function retryLast(): void {
+  controller.retry();
 }

@@ -42,7 +42,12 @@ export interface Settings {
   model: ModelChoice;
   /** Release the text encoder after encoding and load the VAE decoder only to decode: less memory, slower generates. */
   lowMemory: boolean;
+  /** Images per Generate (A1111's batch count): seed, seed + 1, … */
+  batchCount: number;
 }
+
+/** The batch counts the Generate bar offers. */
+export const BATCH_COUNTS: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16];
 
 /** The generation parameters among the settings: they start from, and are repaired by, lib/diffusion/params. */
 const PARAM_KEYS = [
@@ -78,6 +83,7 @@ export const DEFAULT_SETTINGS: Settings = {
   defaultsAppliedFor: null,
   model: DEFAULT_MODEL,
   lowMemory: false,
+  batchCount: 1,
 };
 
 const HUB_NAME = /^[\w.-]+\/[\w.-]+$/;
@@ -126,6 +132,7 @@ export function restoreSettings(saved: unknown, base: Settings = DEFAULT_SETTING
   option('defaultsAppliedFor', (v) => v === null || typeof v === 'string');
   option('model', isModelChoice);
   option('lowMemory', isBoolean);
+  option('batchCount', (v) => BATCH_COUNTS.includes(v as number));
   return { settings, dropped };
 }
 

@@ -2,6 +2,17 @@
 import { useModels } from '@/stores/models';
 import { useRun } from '@/stores/run';
 
+/** The origin a model folder URL points at, when it is not this page's (weights from elsewhere: say so). */
+export function foreignOrigin(sourceKind: string, sourceLabel: string, here: string): string | null {
+  if (sourceKind !== 'url') return null;
+  try {
+    const origin = new URL(sourceLabel, here).origin;
+    return origin === new URL(here).origin ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
 /** The model in use, its family and backend, always in view; opens the model library. */
 export function ModelBar() {
   const model = useRun((r) => r.model);
@@ -15,6 +26,12 @@ export function ModelBar() {
         <span data-testid="model-in-use" title={model.sourceLabel}>
           <strong>{model.name}</strong> · {model.family.label} · {model.backend}
           {model.lowMemory && ' · low-memory'} · <span className="text-neutral-500">{model.sourceLabel}</span>
+          {foreignOrigin(model.sourceKind, model.sourceLabel, window.location.href) && (
+            <span data-testid="model-origin" className="text-amber-700 dark:text-amber-400">
+              {' '}
+              · from another site: {foreignOrigin(model.sourceKind, model.sourceLabel, window.location.href)}
+            </span>
+          )}
         </span>
       ) : (
         <span data-testid="model-in-use" className="text-neutral-500">

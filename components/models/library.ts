@@ -28,10 +28,16 @@ function cache(): CacheClient {
   return client;
 }
 
-/** The backend asked for: `?backend=` for this page load, else the setting. */
+/** The backend setting when this page first asked (after the saved settings were read). */
+let settingAtLoad: BackendPreference | undefined;
+
+/** The backend asked for: `?backend=` for this page load until the person picks a backend themselves, else the setting. */
 export function backendInUse(): BackendPreference {
+  const setting = useSettings.getState().backend;
+  settingAtLoad ??= setting;
   const q = new URLSearchParams(window.location.search).get('backend');
-  return q === 'auto' || q === 'webgpu' || q === 'wasm' ? q : useSettings.getState().backend;
+  const fromUrl = q === 'auto' || q === 'webgpu' || q === 'wasm' ? q : null;
+  return fromUrl && setting === settingAtLoad ? fromUrl : setting;
 }
 
 /** The endpoint in use: `?hub=` for this page load, else the saved setting. */

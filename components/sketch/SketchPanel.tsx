@@ -63,7 +63,7 @@ export function SketchPanel() {
   };
 
   return (
-    <div className="grid gap-4 md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
+    <div className="grid gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
       <div className="flex flex-col gap-2">
         <h2 className="font-semibold">Sketch</h2>
         <SketchToolbar />

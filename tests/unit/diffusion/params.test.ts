@@ -302,10 +302,21 @@ describe('the studio reads its limits and defaults from the table', () => {
   });
 
   it('settings restored from localStorage go through the sanitizer', () => {
-    const saved = { ...DEFAULT_SETTINGS, steps: -5, width: 65, guidanceScale: 7, seedMode: 'sometimes', backend: 'webgpu', liveMode: 'yes', prompt: 'a cat' };
+    const saved = {
+      ...DEFAULT_SETTINGS,
+      steps: -5,
+      width: 65,
+      guidanceScale: 7,
+      seedMode: 'sometimes',
+      backend: 'webgpu',
+      liveMode: 'yes',
+      prompt: 'a cat',
+      batchCount: 5,
+    };
     const { settings, dropped } = restoreSettings(saved);
     expect(settings).toEqual({ ...DEFAULT_SETTINGS, steps: 1, width: 64, guidanceScale: 7, backend: 'webgpu', prompt: 'a cat' });
-    expect(dropped.map((d) => d.param).sort()).toEqual(['liveMode', 'seedMode', 'steps', 'width']);
+    expect(dropped.map((d) => d.param).sort()).toEqual(['batchCount', 'liveMode', 'seedMode', 'steps', 'width']);
+    expect(restoreSettings({ batchCount: 4 }).settings.batchCount).toBe(4);
     expect(restoreSettings('garbage').settings).toEqual(DEFAULT_SETTINGS);
   });
 });
