@@ -1,0 +1,113 @@
+/**
+ * A lost WebGPU device in real Chromium (SwiftShader): the worker's test hook (`?test-hooks=1`)
+ * destroys the GPUDevice, as a GPU reset would lose it. The next run, and a run in flight,
+ * reload the model on a new device and retry once, ending in a result, not an error.
+ */
+import { expect, test, type Page, type Worker as PageWorker } from '@playwright/test';
+import { FIXTURE_MODEL, StudioPage } from './studio-page';
+
+type Event = { id: string; type: string; step?: number; code?: string; message?: string; checksum?: number };
+
+/** Keeps the page's diffusion worker and every event it posts (the UI only sees what it asked for). */
+async function tapDiffusionWorker(page: Page) {
+  await page.addInitScript(() => {
+    const Native = window.Worker;
+    const events: unknown[] = [];
+    const w = window as unknown as { __events: unknown[]; __diffusion: Worker };
+    w.__events = events;
+    window.Worker = class extends Native {
+      constructor(url: string | URL, opts?: WorkerOptions) {
+        super(url, opts);
+        if (opts?.name !== 'lantern-diffusion') return;
+        w.__diffusion = this;
+        // Pixels are kept as a checksum only: two runs of one seed must agree.
+        this.addEventListener('message', (e: MessageEvent<{ type: string; rgba?: Uint8ClampedArray }>) => {
+          const { rgba, ...rest } = e.data;
+          events.push(rgba ? { ...rest, checksum: rgba.reduce((a, v, i) => (a + v * ((i % 251) + 1)) % 1_000_000_007, 0) } : rest);
+        });
+      }
+    };
+  });
+}
+
+const eventsOf = (page: Page, id: string) => page.evaluate((id) => (window as unknown as { __events: Event[] }).__events.filter((e) => e.id === id), id);
+
+/** Sends a generate straight to the worker (ids the UI never used, so the studio ignores the answers). */
+async function send(page: Page, id: string, steps: number) {
+  await page.evaluate(
+    ([id, steps]) =>
+      (window as unknown as { __diffusion: Worker }).__diffusion.postMessage({
+        id,
+        type: 'generate',
+        previews: false,
+        params: {
+          prompt: 'a red circle',
+          negativePrompt: '',
+          seed: 7,
+          steps,
+          guidanceScale: 7.5,
+          guidanceRescale: 0,
+          scheduler: 'ddim',
+          width: 64,
+          height: 64,
+        },
+      }),
+    [id, steps] as const,
+  );
+}
+
+async function ended(page: Page, id: string, timeout = 150_000): Promise<Event> {
+  await expect.poll(async () => (await eventsOf(page, id)).find((e) => e.type === 'result' || e.type === 'error')?.type, { timeout }).toBeTruthy();
+  return (await eventsOf(page, id)).find((e) => e.type === 'result' || e.type === 'error')!;
+}
+
+async function hookedWorker(page: Page): Promise<PageWorker> {
+  for (const w of page.workers()) if (await w.evaluate(() => '__lanternTest' in self).catch(() => false)) return w;
+  throw new Error('no worker with test hooks: was the page opened with ?test-hooks=1?');
+}
+
+const destroyDevice = (w: PageWorker) =>
+  w.evaluate(() => (self as unknown as { __lanternTest: { destroyGpuDevice(): boolean } }).__lanternTest.destroyGpuDevice());
+
+test('a lost WebGPU device is recovered: the model is reloaded on a new device and the run retried', async ({ page }) => {
+  test.skip(test.info().project.name !== 'webgpu', 'needs WebGPU');
+  test.setTimeout(420_000);
+  const modelReads: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes(FIXTURE_MODEL) && r.url().endsWith('.onnx')) modelReads.push(r.url());
+  });
+  await tapDiffusionWorker(page);
+  await page.goto(`/?${new URLSearchParams({ model: FIXTURE_MODEL, backend: 'webgpu', 'test-hooks': '1' })}`);
+  const studio = new StudioPage(page);
+  await expect(studio.backend()).toHaveText('webgpu');
+  await expect(page.getByTestId('generate')).toBeEnabled();
+  const readsAtLoad = modelReads.length;
+  const worker = await hookedWorker(page);
+
+  // Lost between runs: the next run reloads first, then runs.
+  await send(page, 'g1', 2);
+  const first = await ended(page, 'g1');
+  expect(first).toMatchObject({ type: 'result' });
+  expect(await destroyDevice(worker)).toBe(true);
+  await send(page, 'g2', 2);
+  // Same seed, same picture: the new device computes what the lost one did.
+  expect(await ended(page, 'g2')).toMatchObject({ type: 'result', checksum: first.checksum });
+  expect((await eventsOf(page, 'g2'))[0]).toMatchObject({ type: 'recovering', reason: 'device-lost', attempt: 1 });
+  expect(modelReads.length).toBe(2 * readsAtLoad); // every part read (here over HTTP: a URL model) and opened again
+
+  // Lost in the middle of a run: that run fails, is retried once on a new device, and ends in a result.
+  await send(page, 'g3', 12);
+  await expect.poll(async () => (await eventsOf(page, 'g3')).some((e) => e.type === 'progress'), { timeout: 120_000 }).toBe(true);
+  expect(await destroyDevice(worker)).toBe(true);
+  const end = await ended(page, 'g3');
+  expect(end, JSON.stringify(await eventsOf(page, 'g3'))).toMatchObject({ type: 'result' });
+  const types = (await eventsOf(page, 'g3')).map((e) => e.type);
+  expect(types.filter((t) => t === 'recovering')).toHaveLength(1);
+
+  // The studio itself still generates on the recovered device.
+  await studio.configure({ steps: 2 });
+  await studio.resetMessage();
+  await studio.generate();
+  await studio.waitForResult();
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});
