@@ -17,7 +17,7 @@ import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun, type RunInputs } from '@/stores/run';
 import { useSettings, type Settings } from '@/stores/settings';
 import { DEFAULT_PARAMS, clampParam, sanitizeParams } from '@/lib/diffusion/params';
-import { sourceLabel, type ModelInfo, type ModelSourceSpec, type WorkerEvent } from '@/lib/worker/protocol';
+import { sourceLabel, type ModelInfo, type ModelSourceSpec, type OomSuggestion, type WorkerEvent } from '@/lib/worker/protocol';
 
 export interface RunRequest {
   params: GenerateParams;
@@ -110,10 +110,9 @@ function nextInBatch(req: RunRequest): RunRequest {
   return { ...req, params: { ...req.params, seed: clampParam('seed', req.params.seed + 1) } };
 }
 
-/** The worker's hints on an error event, where it gives any (an optional field of the wire error). */
-function suggestionsOf(e: WorkerEvent): { suggestions?: readonly string[] } {
-  const hints = (e as { suggestions?: unknown }).suggestions;
-  return Array.isArray(hints) ? { suggestions: hints.filter((h): h is string => typeof h === 'string') } : {};
+/** The worker's hints on an error event (out of memory: smaller size, low-memory, wasm), where it gives any. */
+function suggestionsOf(e: Extract<WorkerEvent, { type: 'error' }>): { suggestions?: readonly OomSuggestion[] } {
+  return e.suggestions?.length ? { suggestions: e.suggestions } : {};
 }
 
 export class StudioController {
@@ -167,6 +166,9 @@ export class StudioController {
     switch (e.type) {
       case 'load-progress':
         patch({ loadLabel: `${e.part} ${(e.loaded / 1e6).toFixed(1)}${e.total ? ` / ${(e.total / 1e6).toFixed(1)}` : ''} MB` });
+        return;
+      case 'recovering':
+        patch({ message: e.message });
         return;
       case 'model-ready': {
         this.loading = null;
@@ -280,6 +282,10 @@ export class StudioController {
     switch (e.type) {
       case 'progress':
         state.patch({ step: e.step, totalSteps: e.totalSteps, elapsedMs: e.elapsedMs });
+        return;
+      case 'recovering':
+        // The worker reloads the model on a fresh GPU device and retries this run once.
+        state.patch({ step: 0, preview: null, message: e.message });
         return;
       case 'preview':
         if (!superseded) state.patch({ preview: { width: e.width, height: e.height, rgba: e.rgba } });
