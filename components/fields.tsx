@@ -77,11 +77,14 @@ interface NumberBoxProps {
  * box is left or Enter is pressed, with a note saying what was changed.
  */
 export function NumberBox({ param, testId, ariaLabel, value, max, disabled, className, onChange }: NumberBoxProps) {
-  const [draft, setDraft] = useState<string | null>(null);
+  // The text being typed and the value it left the setting at: when the setting changes from
+  // elsewhere (a restored PNG, history, a model's recommendation) the draft is stale and the box shows the new value.
+  const [draft, setDraft] = useState<{ text: string; value: number } | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const live = draft !== null && draft.value === value ? draft.text : null;
   const commit = () => {
-    if (draft === null) return;
-    const { value: v, note: why } = commitNumber(param, draft, value, max);
+    if (live === null) return setDraft(null);
+    const { value: v, note: why } = commitNumber(param, live, value, max);
     setDraft(null);
     setNote(why);
     if (v !== value) onChange(v);
@@ -98,12 +101,12 @@ export function NumberBox({ param, testId, ariaLabel, value, max, disabled, clas
         type="number"
         {...inputRange(param)}
         {...(max !== undefined && { max: Math.min(max, inputRange(param).max) })}
-        value={draft ?? String(value)}
+        value={live ?? String(value)}
         disabled={disabled}
         onChange={(e) => {
-          setDraft(e.target.value);
-          setNote(null);
           const v = typedNumber(param, e.target.value, max);
+          setDraft({ text: e.target.value, value: v ?? value });
+          setNote(null);
           if (v !== null && v !== value) onChange(v);
         }}
         onBlur={commit}

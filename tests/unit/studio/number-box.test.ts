@@ -19,6 +19,11 @@ describe('number box rules', () => {
     expect(commitNumber('steps', '0', 20).value).toBe(1);
     expect(commitNumber('guidanceScale', '1e9', 7.5)).toEqual({ value: 20, note: 'guidanceScale must be ≤ 20 (got 1000000000): set to 20' });
     expect(commitNumber('seed', '-1', 5).note).toMatch(/seed must be an integer in 0…2\^53 − 1/);
+    // The audit: 2^53 was refused with "≥ 0"; it names the upper bound and keeps the largest exact seed.
+    expect(commitNumber('seed', '9007199254740992', 5)).toEqual({
+      value: 9007199254740991,
+      note: 'seed must be an integer in 0…2^53 − 1 (9007199254740991) (got 9007199254740992): set to 9007199254740991',
+    });
   });
 });
 
