@@ -36,8 +36,14 @@ function ExamplePrompts({ prompts, onPick }: { prompts: string[]; onPick: (p: st
 }
 
 export function PromptFields() {
-  const { prompt, negativePrompt, guidanceScale, set } = useSettings();
-  const { tokenCount, negativeTokenCount, model } = useRun();
+  const prompt = useSettings((s) => s.prompt);
+  const negativePrompt = useSettings((s) => s.negativePrompt);
+  const guidanceScale = useSettings((s) => s.guidanceScale);
+  const set = useSettings((s) => s.set);
+  // Selectors, not the whole store: a progress tick must not re-render the prompt boxes.
+  const tokenCount = useRun((r) => r.tokenCount);
+  const negativeTokenCount = useRun((r) => r.negativeTokenCount);
+  const model = useRun((r) => r.model);
   const negativeActive = guidanceScale > 1;
 
   useEffect(() => countTokens(prompt, 'tokenCount'), [prompt, model]);

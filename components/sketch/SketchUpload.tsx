@@ -20,7 +20,12 @@ export function importEdges(): void {
 }
 
 export function SketchUpload({ onFile }: { onFile: (file: File) => void }) {
-  const { edgeSource, uploadMode, canny, uploadNote, patch } = useSketch();
+  // Selectors: the whole store changes on every pointer move while drawing.
+  const edgeSource = useSketch((s) => s.edgeSource);
+  const uploadMode = useSketch((s) => s.uploadMode);
+  const canny = useSketch((s) => s.canny);
+  const uploadNote = useSketch((s) => s.uploadNote);
+  const patch = useSketch((s) => s.patch);
   const preview = useRef<HTMLCanvasElement>(null);
 
   useEffect(() => {
