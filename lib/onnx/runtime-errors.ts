@@ -33,3 +33,17 @@ export function runtimeError(label: string, what: string, err: unknown): Lantern
     );
   return new BackendError(label, message);
 }
+
+/**
+ * An error nothing caught (the worker's global handlers): the runtime failing outside any call
+ * the seam wraps, e.g. a wasm abort or a C++ exception surfacing from a WebGPU callback. Only
+ * memory exhaustion and a lost device are named; anything else stays unknown (null: 'internal').
+ */
+export function uncaughtRuntimeError(err: unknown): LanternError | null {
+  if (err instanceof LanternError) return err;
+  const text = String((err as Error)?.message ?? err);
+  const message = `the runtime failed outside a run: ${text}`;
+  if (OOM.test(text)) return new OutOfMemoryError('', message);
+  if (DEVICE_LOST.test(text)) return new DeviceLostError('', message);
+  return null;
+}

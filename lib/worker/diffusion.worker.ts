@@ -4,6 +4,7 @@
  * studio lives here, so the UI thread never blocks. Messages are typed in ./protocol.
  */
 import { chooseBackend, configureRuntime, createWebSessionFactory, destroyWebGpuDeviceForTest } from '../onnx/web';
+import { uncaughtRuntimeError } from '../onnx/runtime-errors';
 import { openModelSource } from './model-sources';
 import { DiffusionWorkerHandler } from './handler';
 import type { EnableTestHooks, WorkerEvent, WorkerRequest } from './protocol';
@@ -30,6 +31,15 @@ self.onmessage = (e: MessageEvent<WorkerRequest | EnableTestHooks>) => {
   if (e.data.type === 'enable-test-hooks') return enableTestHooks();
   void handler.handle(e.data);
 };
+
+// A failure no promise caught (a wasm abort, an exception from a WebGPU callback) ends the
+// request in flight with a typed error where the runtime's words name one.
+self.addEventListener('error', (e: ErrorEvent) => {
+  if (handler.uncaught(uncaughtRuntimeError(e.error ?? e.message) ?? e.error ?? new Error(e.message))) e.preventDefault();
+});
+self.addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
+  if (handler.uncaught(uncaughtRuntimeError(e.reason) ?? e.reason)) e.preventDefault();
+});
 
 /** e2e only (`?test-hooks=1`, forwarded by DiffusionClient): lets a spec lose the GPU device as a reset would. */
 function enableTestHooks(): void {

@@ -138,17 +138,39 @@ export class DiffusionWorkerHandler {
       case 'generate':
         if (this.running) return this.fail(req.id, 'busy', `request ${this.running.id} is still running; cancel it or wait`);
         this.running = { id: req.id, abort: new AbortController() };
+        const mine = this.running;
         try {
           if (req.type === 'load-model') await this.load(req);
           else await this.generate(req, this.running.abort.signal);
         } catch (err) {
+          // Already ended by uncaught(): its answer was sent.
+          if (this.running !== mine) return;
           if (err instanceof CancelledError) this.post({ id: req.id, type: 'cancelled', atStep: err.atStep });
           else this.failWith(req.id, err);
         } finally {
-          this.running = null;
+          if (this.running === mine) this.running = null;
         }
         return;
     }
+  }
+
+  /**
+   * An error nothing caught (typed by the worker through lib/onnx's uncaughtRuntimeError where the
+   * runtime's words name it): the request in flight ends with it rather than hanging, and the UI
+   * gets its code instead of a bare "worker crashed". Returns whether a request took it.
+   */
+  uncaught(err: unknown): boolean {
+    const running = this.running;
+    if (!running) return false;
+    this.running = null;
+    running.abort.abort();
+    const models = this.models;
+    const typed =
+      err instanceof OutOfMemoryError && models
+        ? withSuggestions(err, oomSuggestions({ fixedSize: this.info?.fixedSize != null, lowMemory: models.lowMemory, backend: models.backend }))
+        : err;
+    this.failWith(running.id, typed);
+    return true;
   }
 
   private fail(id: string, code: ErrorCode, message: string): void {

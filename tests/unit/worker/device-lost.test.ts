@@ -8,6 +8,7 @@ import { DiffusionWorkerHandler, oomSuggestions, type HandlerDeps } from '@/lib/
 import type { ModelSourceSpec, WorkerEvent } from '@/lib/worker/protocol';
 import type { GenerateParams } from '@/lib/diffusion/check-inputs';
 import { DeviceLostError, OutOfMemoryError } from '@/lib/errors';
+import { uncaughtRuntimeError } from '@/lib/onnx/runtime-errors';
 import type { DeviceLoss, ModelSession, SessionFactory } from '@/lib/onnx/types';
 import { fakeSessionFactory } from '../../helpers/fake-sessions';
 import { dirSource } from '../../helpers/dir-source';
@@ -28,6 +29,8 @@ const PARAMS: GenerateParams = {
 const CACHED: ModelSourceSpec = { kind: 'cache', key: 'hub/tiny-sd@main', label: 'tiny-sd (cached)' };
 
 type Fault = (label: string) => Error | null;
+/** A run that never settles, as when the runtime dies in a callback nothing awaits. */
+const HANG = new Error('hang');
 
 /**
  * A backend whose U-Net runs fail as `fault` says, counting sessions created, and whose device
@@ -46,6 +49,7 @@ function faultyBackend(fault: Fault, backend: SessionFactory['backend'] = 'webgp
         const s = await base.create(files);
         const run: ModelSession['run'] = async (feeds, names) => {
           const err = fault(s.label);
+          if (err === HANG) return new Promise<never>(() => {});
           if (err) throw err;
           return s.run(feeds, names);
         };
@@ -238,5 +242,25 @@ describe('worker handler: out of memory and unknown failures', () => {
     await h.handler.handle({ id: 'a', type: 'load-model', source: CACHED, backend: 'webgpu' });
     await h.handler.handle({ id: 'g', type: 'generate', params: PARAMS, previews: false });
     expect(of(h.events, 'error')).toEqual([{ id: 'g', type: 'error', code: 'internal', message: 'something odd: out of memory' }]);
+  });
+
+  it('an error nothing caught ends the hung run: typed where the runtime named it, internal otherwise', async () => {
+    for (const [text, code] of [
+      ['Uncaught std::bad_alloc', 'out-of-memory'],
+      ['Uncaught TypeError: x is not a function', 'internal'],
+    ] as const) {
+      const h = harness((label) => (label.startsWith('unet/') ? HANG : null), 'wasm');
+      await h.handler.handle({ id: 'a', type: 'load-model', source: CACHED, backend: 'wasm' });
+      void h.handler.handle({ id: 'g', type: 'generate', params: PARAMS, previews: false });
+      await new Promise((r) => setTimeout(r, 50));
+      const err = new Error(text);
+      expect(h.handler.uncaught(uncaughtRuntimeError(err) ?? err)).toBe(true);
+      expect(of(h.events, 'error')).toEqual([expect.objectContaining({ id: 'g', code })]);
+      if (code === 'out-of-memory') expect(of(h.events, 'error')[0].suggestions).toEqual(['low-memory']);
+      // The worker takes requests again (not 'busy').
+      await h.handler.handle({ id: 'b', type: 'load-model', source: CACHED, backend: 'wasm' });
+      expect(of(h.events, 'model-ready').map((e) => e.id)).toEqual(['a', 'b']);
+      expect(h.handler.uncaught(err)).toBe(false);
+    }
   });
 });
