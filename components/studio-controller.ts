@@ -56,6 +56,20 @@ function sameLoad(a: LoadRequest, b: LoadRequest): boolean {
  * kept only when it is an allowed parameter, so nothing downstream (settings, live steps) sees nonsense.
  */
 export function saneRecommended(r: ModelInfo['recommended']): ModelInfo['recommended'] {
+  return checkRecommended(r).recommended;
+}
+
+/** lantern.json's key for each recommended parameter, for the warnings. */
+const RECOMMENDED_KEYS: Readonly<Record<string, string>> = {
+  steps: 'steps',
+  guidanceScale: 'guidance',
+  width: 'width',
+  height: 'height',
+  scheduler: 'scheduler',
+};
+
+/** The usable recommendations, and a warning for each one repaired or ignored (shown with the model's warnings). */
+export function checkRecommended(r: ModelInfo['recommended']): { recommended: ModelInfo['recommended']; warnings: string[] } {
   const given = { steps: r.steps, guidanceScale: r.guidance, width: r.width, height: r.height, scheduler: r.scheduler };
   const { params, dropped } = sanitizeParams(given, DEFAULT_PARAMS);
   // Out-of-range numbers are clamped (kept); values of the wrong type and unknown schedulers are left out.
@@ -72,8 +86,18 @@ export function saneRecommended(r: ModelInfo['recommended']): ModelInfo['recomme
   if (width !== undefined) out.width = width;
   if (height !== undefined) out.height = height;
   if (scheduler !== undefined) out.scheduler = scheduler;
-  if (typeof r.liveSteps === 'number' && Number.isFinite(r.liveSteps)) out.liveSteps = clampParam('steps', r.liveSteps);
-  return out;
+  const warnings = dropped
+    .filter((d) => given[d.param as keyof typeof given] !== undefined)
+    .map((d) => {
+      const key = RECOMMENDED_KEYS[d.param] ?? d.param;
+      const what = bad.has(d.param as keyof typeof given) ? 'ignored' : `used ${String(d.replacement)}`;
+      return `lantern.json recommends ${key} ${JSON.stringify(d.value)}: ${d.reason} — ${what}`;
+    });
+  if (r.liveSteps !== undefined) {
+    if (typeof r.liveSteps === 'number' && Number.isFinite(r.liveSteps)) out.liveSteps = clampParam('steps', r.liveSteps);
+    else warnings.push(`lantern.json recommends liveSteps ${JSON.stringify(r.liveSteps)}: not a finite number — ignored`);
+  }
+  return { recommended: out, warnings };
 }
 
 /**
@@ -174,7 +198,8 @@ export class StudioController {
         this.loading = null;
         // A newer load is waiting: this model is replaced at once, its settings never applied.
         if (this.afterLoad()) return;
-        const info: ModelInfo = { ...e.info, recommended: saneRecommended(e.info.recommended ?? {}) };
+        const checked = checkRecommended(e.info.recommended ?? {});
+        const info: ModelInfo = { ...e.info, recommended: checked.recommended, warnings: [...e.info.warnings, ...checked.warnings] };
         try {
           applyRecommended(info);
         } catch (err) {

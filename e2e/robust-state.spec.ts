@@ -84,6 +84,8 @@ test('a lantern.json recommending height "abc" opens the model and the page surv
   await expect(page.getByTestId('model-name')).toHaveText('tiny-sd');
   await expect(page.getByTestId('height')).toHaveValue('64');
   await expect(page.getByTestId('steps')).toHaveValue('3');
+  // Said beside the model, not only in the console.
+  await expect(page.getByTestId('model-warning').filter({ hasText: 'lantern.json recommends height "abc": not a finite number — ignored' })).toHaveCount(1);
   await studio.configure({ prompt: 'a cat', seed: 1 });
   await studio.generate();
   await studio.waitForResult();

@@ -259,6 +259,13 @@ describe('studio controller', () => {
     const s = useSettings.getState();
     expect([s.steps, s.width, s.height, s.scheduler]).toEqual([6, 64, 64, 'default']);
     expect(run().model?.recommended).toEqual({ steps: 6, width: 64 });
+    // Each repaired or ignored value is said beside the model, not only in the console.
+    expect(run().model?.warnings).toEqual([
+      'lantern.json recommends scheduler "nope": not one of default, ddim, ddpm, pndm, euler, euler-ancestral, dpmpp-2m, dpmpp-2m-karras, lcm — ignored',
+      'lantern.json recommends width 65: width must be a multiple of 8 (got 65) — used 64',
+      'lantern.json recommends height "abc": not a finite number — ignored',
+      'lantern.json recommends liveSteps "x": not a finite number — ignored',
+    ]);
   });
 });
 
