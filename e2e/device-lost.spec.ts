@@ -104,7 +104,22 @@ test('a lost WebGPU device is recovered: the model is reloaded on a new device a
   const types = (await eventsOf(page, 'g3')).map((e) => e.type);
   expect(types.filter((t) => t === 'recovering')).toHaveLength(1);
 
-  // The studio itself still generates on the recovered device.
+  // Lost again in the retry: the request ends with device-lost, saying what was tried.
+  await send(page, 'g4', 12);
+  const progressAfter = async (type: string) => {
+    const events = await eventsOf(page, 'g4');
+    const at = events.findIndex((e) => e.type === type);
+    return at >= 0 && events.slice(at + 1).some((e) => e.type === 'progress');
+  };
+  await expect.poll(async () => (await eventsOf(page, 'g4')).some((e) => e.type === 'progress'), { timeout: 120_000 }).toBe(true);
+  expect(await destroyDevice(worker)).toBe(true);
+  await expect.poll(() => progressAfter('recovering'), { timeout: 150_000 }).toBe(true);
+  expect(await destroyDevice(worker)).toBe(true);
+  const failed = await ended(page, 'g4');
+  expect(failed, JSON.stringify(await eventsOf(page, 'g4'))).toMatchObject({ type: 'error', code: 'device-lost' });
+  expect(failed.message).toMatch(/reloaded on a new device and the run retried once, and it was lost again/);
+
+  // The studio itself still generates: its run finds the device lost and recovers first.
   await studio.configure({ steps: 2 });
   await studio.resetMessage();
   await studio.generate();
