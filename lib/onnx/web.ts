@@ -77,6 +77,8 @@ interface WatchedDevice {
   /** GPUOutOfMemoryErrors seen: WebGPU reports a failed buffer allocation as an event, not a throw. */
   ooms: number;
   lastOom: string;
+  /** Sessions open on it: once a lost device has none, it no longer names the failures of new ones. */
+  open: number;
 }
 
 let watched: WatchedDevice | null = null;
@@ -91,6 +93,7 @@ function watchDevice(): WatchedDevice | null {
     loss: null,
     ooms: 0,
     lastOom: '',
+    open: 0,
     lost: device.lost.then((info) => {
       const loss: DeviceLoss = { reason: info.reason === 'destroyed' ? 'destroyed' : 'unknown', message: info.message };
       w.loss = loss;
@@ -122,8 +125,16 @@ function lostError(label: string, what: string, loss: DeviceLoss): DeviceLostErr
 
 /** A WebGPU session's runs, typed by what happened to its device rather than by the text of the failure. */
 function onDevice(session: ModelSession, w: WatchedDevice): ModelSession {
+  w.open++;
   return {
     ...session,
+    async release() {
+      try {
+        await session.release();
+      } finally {
+        if (--w.open === 0 && w.loss && watched === w) watched = null;
+      }
+    },
     async run(feeds, outputNames) {
       if (w.loss) throw lostError(session.label, 'run refused', w.loss);
       const ooms = w.ooms;
