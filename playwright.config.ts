@@ -17,8 +17,9 @@ export default defineConfig({
   // a worker answers, and the shell cache would outlive a spec. This server sends COOP/COEP itself.
   use: { baseURL: `http://127.0.0.1:${PORT}`, acceptDownloads: true, trace: 'off', serviceWorkers: 'block' },
   webServer: {
-    // Serves the static export in out/ (`npm run build`; the test script does that).
-    command: `node scripts/serve-static.mjs --dir out --port ${PORT} --host 127.0.0.1`,
+    // Serves the static export in out/ (`npm run build`; the test script does that). connect-src
+    // allows the tests' Hub emulator and its "CDN" (127.0.0.1, any port) instead of the real Hub.
+    command: `node scripts/serve-static.mjs --dir out --port ${PORT} --host 127.0.0.1 --hub 'http://127.0.0.1:*'`,
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // A small static file server for the export in out/ (what `npm start` and the e2e tests run).
-// By default it sends COOP/COEP, as a host that can set headers should; `--plain` sends none,
-// like GitHub Pages, and leaves cross-origin isolation to the service worker (public/sw.js).
+// By default it sends COOP/COEP and the security headers (scripts/csp.mjs: a Content-Security-Policy
+// with the export's inline-script hashes, nosniff, no framing), as a host that can set headers
+// should; `--plain` sends none, like GitHub Pages, and leaves both to the service worker (out/sw.js).
+// `--hub` (or LANTERN_HUB_ORIGINS) lists the origins connect-src allows besides 'self': the Hub
+// endpoint and the CDN it redirects to; default huggingface.co, hf.co and their subdomains.
 // HEAD answers with Content-Length (the model loader reads sizes that way) and single byte ranges
 // answer 206, as every static host does.
 //
 //   node scripts/serve-static.mjs [--dir out] [--port 3000] [--host 127.0.0.1] [--plain] [--log]
+//                                 [--hub 'https://mirror.example,https://cdn.mirror.example']
 //
 // `--port 0` picks a free port; the first line printed is always `serving <dir> on <url>`.
 import { createServer } from 'node:http';
@@ -14,6 +18,7 @@ import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildPolicy, exportScriptHashes, parseHubOrigins, securityHeaders } from './csp.mjs';
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -60,13 +65,33 @@ export function parseRange(header, size) {
   return start > end || start >= size ? 'invalid' : { start, end };
 }
 
-/** @param {{ root: string, isolate?: boolean, onRequest?: (line: string) => void }} opts */
-export function createStaticServer({ root, isolate = true, onRequest }) {
+/**
+ * The security headers for the export in `root`, recomputed when its index.html changes (a rebuild
+ * under a running server has new inline scripts). Sent with every answer, not only pages: a
+ * worker's policy is the one its script arrives with.
+ */
+function securityHeadersFor(root, hubOrigins) {
+  let stamp = null;
+  let headers = {};
+  return async () => {
+    const now = (await stat(join(root, 'index.html')).catch(() => null))?.mtimeMs ?? 0;
+    if (now !== stamp) {
+      headers = securityHeaders(buildPolicy({ scriptHashes: exportScriptHashes(root), hubOrigins }));
+      stamp = now;
+    }
+    return headers;
+  };
+}
+
+/** @param {{ root: string, isolate?: boolean, secure?: boolean, hubOrigins?: string[], onRequest?: (line: string) => void }} opts */
+export function createStaticServer({ root, isolate = true, secure = isolate, hubOrigins, onRequest }) {
   const absRoot = resolve(root);
+  const security = secure ? securityHeadersFor(absRoot, hubOrigins) : async () => ({});
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const extra = await security();
     const send = (status, headers, body) => {
-      res.writeHead(status, { ...(isolate ? ISOLATION : {}), ...headers });
+      res.writeHead(status, { ...(isolate ? ISOLATION : {}), ...extra, ...headers });
       onRequest?.(`${req.method} ${url.pathname}${url.search} ${status}${req.headers.range ? ` ${req.headers.range}` : ''}`);
       if (body && req.method !== 'HEAD') body.pipe(res);
       else res.end();
@@ -108,18 +133,29 @@ async function main() {
       host: { type: 'string', default: '127.0.0.1' },
       plain: { type: 'boolean', default: false },
       log: { type: 'boolean', default: false },
+      hub: { type: 'string', default: process.env.LANTERN_HUB_ORIGINS ?? '' },
     },
   });
+  let hubOrigins;
+  try {
+    hubOrigins = parseHubOrigins(values.hub);
+  } catch (err) {
+    console.error(`serve-static: --hub: ${err.message}`);
+    process.exit(1);
+  }
   const root = resolve(values.dir);
   const found = await stat(join(root, 'index.html')).catch(() => null);
   if (!found) {
     console.error(`serve-static: ${join(root, 'index.html')} not found; run \`npm run build\` first`);
     process.exit(1);
   }
-  const server = createStaticServer({ root, isolate: !values.plain, onRequest: values.log ? (line) => console.log(line) : undefined });
+  const onRequest = values.log ? (line) => console.log(line) : undefined;
+  const server = createStaticServer({ root, isolate: !values.plain, hubOrigins, onRequest });
   server.listen(Number(values.port), values.host, () => {
     const { port } = server.address();
-    console.log(`serving ${values.dir} on http://${values.host}:${port}/ (${values.plain ? 'no isolation headers' : 'COOP/COEP on'})`);
+    console.log(
+      `serving ${values.dir} on http://${values.host}:${port}/ (${values.plain ? 'no isolation or security headers' : `COOP/COEP and CSP on, connect-src 'self' ${hubOrigins.join(' ')}`})`,
+    );
   });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
 }

@@ -1,12 +1,14 @@
 // Lantern's service worker (template). scripts/write-service-worker.mjs writes it to out/sw.js
-// after `next build`, prefixed with `const BUILD = { version, precache }` for that build.
+// after `next build`, prefixed with `const BUILD = { version, precache, headers }` for that build.
 //
 // 1. Cross-origin isolation on hosts that cannot set headers: every same-origin response it
 //    serves gets COOP `same-origin` + COEP `require-corp`, so the page and its workers may use
 //    SharedArrayBuffer (onnxruntime-web's wasm threads). require-corp rather than credentialless:
 //    Safari knows only require-corp, and everything the studio loads cross-origin (the Hub) is
 //    fetched with CORS, which require-corp allows.
-// 2. Offline: the app shell (pages, hashed assets, the runtime the bundle loads from /ort/, the
+// 2. The security headers (scripts/csp.mjs: CSP with the build's inline-script hashes, nosniff,
+//    no framing) on the same responses, where the host sent none: a host's own policy wins.
+// 3. Offline: the app shell (pages, hashed assets, the runtime the bundle loads from /ort/, the
 //    embedded model) is cached per build; a new build's version drops the old caches.
 // Cross-origin requests (the Hub, its CDN) are not touched: Hub downloads go to OPFS, not here.
 /* global BUILD */
@@ -124,10 +126,11 @@ async function fromCache(request, cached) {
   return new Response(request.method === 'HEAD' ? null : body.slice(start, end + 1), { status: 206, headers });
 }
 
-/** The same response with the isolation headers (opaque redirects cannot be rebuilt and need none). */
+/** The same response with the isolation and security headers (opaque redirects cannot be rebuilt and need none). */
 function isolated(res) {
   if (res.status === 0 || res.type === 'opaqueredirect') return res;
   const headers = new Headers(res.headers);
   for (const [name, value] of Object.entries(ISOLATION)) headers.set(name, value);
+  for (const [name, value] of Object.entries(BUILD.headers ?? {})) if (!headers.has(name)) headers.set(name, value);
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }

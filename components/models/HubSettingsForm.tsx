@@ -1,5 +1,7 @@
 'use client';
+import { useEffect, useState } from 'react';
 import { useHub } from '@/stores/hub';
+import { pagePolicy, policyAllows } from './connect-src';
 import { hubEndpoint } from './library';
 import { fieldClass } from '../fields';
 
@@ -9,6 +11,10 @@ export function HubSettingsForm() {
   const token = useHub((h) => h.token);
   const set = useHub((h) => h.set);
   const inUse = typeof window !== 'undefined' ? hubEndpoint() : endpoint;
+  // The host's Content-Security-Policy, to warn about an endpoint its connect-src blocks.
+  const [policy, setPolicy] = useState<string | null>(null);
+  useEffect(() => void pagePolicy().then(setPolicy), []);
+  const blocked = policy ? [...new Set([endpoint, inUse])].filter((e) => !policyAllows(policy, e, location.href)) : [];
   return (
     <details className="text-sm">
       <summary className="cursor-pointer">Hub settings</summary>
@@ -18,6 +24,12 @@ export function HubSettingsForm() {
           <input data-testid="hub-endpoint" className={`${fieldClass} grow font-mono`} value={endpoint} onChange={(e) => set({ endpoint: e.target.value.trim() })} />
         </label>
         {inUse !== endpoint && <p className="text-neutral-500">This page uses {inUse} (from ?hub=).</p>}
+        {blocked.length > 0 && (
+          <p data-testid="hub-endpoint-blocked" className="text-amber-700">
+            This site&apos;s Content-Security-Policy does not allow connections to {blocked.join(' or ')}, so downloads from it will fail. Whoever hosts
+            the studio can allow it, and the CDN it redirects to, with <code>serve-static.mjs --hub</code> (see docs/hub.md).
+          </p>
+        )}
         <label className="flex items-center gap-2">
           <span className="w-24">Access token</span>
           <input
