@@ -4,9 +4,12 @@
  * origins only (here `--hub 'http://127.0.0.1:*'`, playwright.config.ts), with nosniff and no
  * framing. The studio must open a model and generate under it without one violation, in the page
  * or in its workers; a fetch elsewhere must be blocked, in both; and the Hub settings must warn
- * about an endpoint the policy blocks. One project only: headers do not depend on the GPU.
+ * about an endpoint the policy blocks. On a host that sends no headers (`--plain`), the service
+ * worker must add the same policy. One project only: headers do not depend on the GPU.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { expect, test, type Page, type Worker } from '@playwright/test';
 import { StudioPage } from './studio-page';
 
@@ -121,4 +124,44 @@ test('the Hub settings warn about an endpoint the policy blocks', async ({ page 
   await expect(page.getByTestId('hub-endpoint-blocked')).toHaveCount(0);
   await endpoint.fill('https://hf-mirror.example');
   await expect(page.getByTestId('hub-endpoint-blocked')).toContainText('https://hf-mirror.example');
+});
+
+test.describe('a host that sends no headers', () => {
+  test.use({ serviceWorkers: 'allow' });
+
+  test('the service worker adds the policy baked in at build time', async ({ page }) => {
+    const child = spawn(process.execPath, ['scripts/serve-static.mjs', '--dir', 'out', '--plain', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const origin = await new Promise<string>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`serve-static exited with ${code}`)));
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          const url = line.match(/^serving \S+ on (http:\/\/\S+?)\/ /)?.[1];
+          if (url) resolve(url);
+        });
+      });
+      expect((await page.request.get(`${origin}/`)).headers()['content-security-policy'], 'the server must be plain').toBeUndefined();
+      await recordViolations(page);
+      // The worker takes control and the page reloads once (see e2e/static-export.spec.ts).
+      await page.goto(`${origin}/?backend=wasm`);
+      await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null && crossOriginIsolated), { timeout: 60_000 }).toBe(true);
+      const headers = await page.evaluate(async () => {
+        const res = await fetch(location.pathname, { method: 'HEAD', cache: 'no-store' });
+        return { csp: res.headers.get('content-security-policy'), nosniff: res.headers.get('x-content-type-options') };
+      });
+      // Built with the default Hub origins (no LANTERN_HUB_ORIGINS).
+      expect(headers.csp).toContain("connect-src 'self' https://huggingface.co https://*.huggingface.co");
+      expect(headers.nosniff).toBe('nosniff');
+      expect(
+        await page.evaluate(() =>
+          fetch('http://127.0.0.2:9/blocked').then(
+            () => 'fetched',
+            (e: Error) => e.name,
+          ),
+        ),
+      ).toBe('TypeError');
+      await expect.poll(() => violationsIn(page)).toContainEqual({ where: 'page', directive: 'connect-src', blocked: 'http://127.0.0.2:9/blocked' });
+    } finally {
+      child.kill();
+    }
+  });
 });
