@@ -8,6 +8,7 @@
  */
 import { renderInk } from './rasterize';
 import { finishStroke, minSpacing, scaleStroke, widthFor } from './stroke';
+import { sketchDocProblem } from './doc-check';
 import type { ActiveStroke, InkMask, SketchDoc, Stroke, StrokePoint, Tool } from './types';
 
 export const DEFAULT_HISTORY_LIMIT = 50;
@@ -56,7 +57,9 @@ export type SketchAction =
   | { type: 'clear' }
   | { type: 'resize'; width: number; height: number }
   /** Replaces the sketch with an imported edge map (strokes removed); one undo entry. */
-  | { type: 'importBackground'; mask: InkMask };
+  | { type: 'importBackground'; mask: InkMask }
+  /** Replaces the document with a saved one (a history entry's sketch); checked, one undo entry. */
+  | { type: 'load'; doc: SketchDoc };
 
 export interface CreateSketchOptions {
   width: number;
@@ -112,6 +115,8 @@ export function sketchReducer(state: SketchState, action: SketchAction): SketchS
     case 'importBackground':
       checkMask(action.mask);
       return commit(state, { ...state.doc, background: action.mask, strokes: [] });
+    case 'load':
+      return load(state, action.doc);
   }
 }
 
@@ -171,6 +176,13 @@ function checkMask(mask: InkMask): void {
   if (!Number.isInteger(mask.width) || !Number.isInteger(mask.height) || mask.width < 1 || mask.height < 1 || mask.data.length !== mask.width * mask.height) {
     throw new RangeError(`importBackground: mask ${mask.width}×${mask.height} needs ${mask.width * mask.height} bytes (got ${mask.data.length})`);
   }
+}
+
+function load(state: SketchState, doc: SketchDoc): SketchState {
+  if (doc === state.doc) return dropActive(state);
+  const problem = sketchDocProblem(doc);
+  if (problem) throw new RangeError(`load: ${problem}`);
+  return commit(state, doc);
 }
 
 function finite(...values: number[]): boolean {
