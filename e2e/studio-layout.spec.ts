@@ -136,3 +136,14 @@ test('a batch of 3 makes seed, seed+1, seed+2 and says which image it is on', as
   await page.getByTestId('reuse-seed').click();
   await expect(page.getByTestId('seed')).toHaveValue('9');
 });
+
+test('the drawing survives a reload', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.open({ backend: 'wasm' });
+  await studio.drawStroke(LOOP);
+  await expect(page.getByTestId('stroke-count')).toHaveText('1 strokes');
+  await page.waitForTimeout(600); // saved a moment after the stroke
+  await page.reload();
+  await expect(page.getByTestId('generate')).toBeEnabled();
+  await expect(page.getByTestId('stroke-count')).toHaveText('1 strokes');
+});

@@ -12,6 +12,7 @@ import { decodeImageFile } from './image-io';
 import { SketchCanvas } from './SketchCanvas';
 import { SketchToolbar } from './SketchToolbar';
 import { importEdges, SketchUpload } from './SketchUpload';
+import { useSketchPersistence } from './persist-sketch';
 
 /** Quiet time after the last stroke before live mode regenerates. */
 const LIVE_DEBOUNCE_MS = 250;
@@ -40,6 +41,7 @@ export function SketchPanel() {
   const dispatch = useSketch((s) => s.dispatch);
   const [uploadError, setUploadError] = useState<string | null>(null);
   useLiveMode();
+  useSketchPersistence();
 
   // The canvas has the output's aspect ratio and size: what you see is what conditions.
   useEffect(() => {
