@@ -24,6 +24,7 @@ import { chromium } from 'playwright-core';
 import { BLOB_CHUNK_BYTES } from '../lib/models/read-part';
 import { splitExternalData } from '../lib/onnx/graph-edit';
 import { syntheticUnet } from './synthetic-model';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, children, renderers, statusBytes } from './processes';
 
 const { values } = parseArgs({
   options: {
@@ -177,38 +178,6 @@ const server = createServer(async (req, res) => {
   }
 });
 
-/** Processes of one type (`renderer`, `gpu-process`) of the browser whose main pid is `browserPid`. */
-function children(browserPid: number, type: string): number[] {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' });
-  const rows = out
-    .trim()
-    .split('\n')
-    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] }));
-  const inTree = new Set([browserPid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const r of rows)
-      if (inTree.has(r.ppid) && !inTree.has(r.pid)) {
-        inTree.add(r.pid);
-        grew = true;
-      }
-  }
-  return rows.filter((r) => inTree.has(r.pid) && r.args.includes(`--type=${type}`)).map((r) => r.pid);
-}
-const renderers = (browserPid: number) => children(browserPid, 'renderer');
-const statusKb = (pid: number, field: string) => {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith(field));
-    return Number(/(\d+) kB/.exec(line ?? '')?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-};
-
 const TAG = `--lantern-bench-opfs=${process.pid}`;
 
 async function main() {
@@ -216,20 +185,7 @@ async function main() {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // A persistent profile under /tmp: a fresh context's storage is in memory with a small quota (a 2 GB write fails there).
   const profile = mkdtempSync('/tmp/lantern-opfs-bench-');
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    args: [
-      TAG,
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, args: [TAG, ...CHROMIUM_FLAGS] });
   // The browser's main process carries our tag (Chromium ignores unknown switches; its children do not inherit it).
   const browserPid = Number(execFileSync('pgrep', ['-o', '-f', '--', TAG], { encoding: 'utf8' }).trim());
   const page = context.pages()[0] ?? (await context.newPage());
@@ -241,7 +197,7 @@ async function main() {
 
   const written = await run({ type: 'write', dataBytes: meta.dataBytes });
   console.log(`wrote ${mb(meta.dataBytes)} MB into OPFS in ${String(written.writeMs)} ms`, written.probe);
-  const rss = () => Math.max(...renderers(browserPid).map((p) => statusKb(p, 'VmRSS:')));
+  const rss = () => Math.max(...renderers(browserPid).map((p) => statusBytes(p, 'VmRSS:')));
   // A terminated worker's wasm heap is returned to the OS a little later: wait for the renderer to come back down.
   const idle = rss();
   const settle = async () => {
@@ -254,10 +210,10 @@ async function main() {
     // The GPU process holds WebGPU buffers (SwiftShader: in its own memory).
     const gpu = children(browserPid, 'gpu-process');
     for (const pid of [...pids, ...gpu]) writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    const baseline = Math.max(...pids.map((p) => statusKb(p, 'VmRSS:')));
-    const gpuBaseline = Math.max(0, ...gpu.map((p) => statusKb(p, 'VmRSS:')));
+    const baseline = Math.max(...pids.map((p) => statusBytes(p, 'VmRSS:')));
+    const gpuBaseline = Math.max(0, ...gpu.map((p) => statusBytes(p, 'VmRSS:')));
     let sampledPeak = 0;
-    const timer = setInterval(() => (sampledPeak = Math.max(sampledPeak, ...renderers(browserPid).map((p) => statusKb(p, 'VmRSS:')))), 100);
+    const timer = setInterval(() => (sampledPeak = Math.max(sampledPeak, ...renderers(browserPid).map((p) => statusBytes(p, 'VmRSS:')))), 100);
     let r: Record<string, unknown>;
     try {
       r = await run({ type: 'open', variant, meta });
@@ -266,14 +222,14 @@ async function main() {
     } finally {
       clearInterval(timer);
     }
-    const peak = Math.max(...renderers(browserPid).map((p) => statusKb(p, 'VmHWM:')));
+    const peak = Math.max(...renderers(browserPid).map((p) => statusBytes(p, 'VmHWM:')));
     const row = {
       ...r,
       rendererBaselineMB: mb(baseline),
       rendererPeakRssMB: mb(peak),
       rendererPeakOverBaselineMB: mb(peak - baseline),
       sampledPeakRssMB: mb(sampledPeak),
-      gpuProcessPeakOverBaselineMB: mb(Math.max(0, ...gpu.map((p) => statusKb(p, 'VmHWM:'))) - gpuBaseline),
+      gpuProcessPeakOverBaselineMB: mb(Math.max(0, ...gpu.map((p) => statusBytes(p, 'VmHWM:'))) - gpuBaseline),
     };
     console.log(JSON.stringify(row));
     results.push(row);
@@ -286,7 +242,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: {
       loadavg,
-      chromium: execFileSync(executablePath, ['--version'], { encoding: 'utf8' }).trim(),
+      chromium: execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8' }).trim(),
       runtimeFiles: [...runtimeFiles].sort(),
       onnxruntimeWeb: JSON.parse(readFileSync('node_modules/onnxruntime-web/package.json', 'utf8')).version,
     },

@@ -1,4 +1,4 @@
-/** Chromium's child processes and their memory, from ps and /proc (Linux only): for the browser benchmarks. */
+/** Debian's Chromium for the browser benchmarks, and its child processes' memory from ps and /proc (Linux only). */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -35,3 +35,16 @@ export function statusBytes(pid: number, field: string): number {
     return 0;
   }
 }
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The verified headless flags (WebGPU through SwiftShader, nothing phoning home). */
+export const CHROMIUM_FLAGS: readonly string[] = [
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];

@@ -13,7 +13,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chromium, type CDPSession } from 'playwright-core';
-import { renderers, statusBytes } from './processes';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, renderers, statusBytes } from './processes';
 
 const { values } = parseArgs({
   options: {
@@ -100,20 +100,22 @@ function slope(xs: number[], ys: number[]): number {
 
 /**
  * Growth per `every` runs from the first sample (run `every`: warm, the first run's one-off
- * allocations done) to the last. Flat below `--flat-mb` (default 2 MB per 10 runs): a 64×64 run's
- * own data (latents, a PNG, the history thumbnail) is tens of KB, so a leak of a run's working
- * set (the tensors of a step, MBs) shows up as more; allocator and GC noise stays under it.
+ * allocations done) to the last, as a least-squares slope. Flat below `--flat-mb` (default 2 MB
+ * per 10 runs): what a run rightly keeps (its history entry) is tens of KB (measured: page heap
+ * +0.15 MB per 10 runs with 60 items), while a leaked working set of a run (a step's tensors, an
+ * output canvas) is MBs per run, tens per 10; the renderer's RSS drifts by 1-2 MB per 10 runs on
+ * its own (allocator, caches), so the threshold sits just above that.
  */
 function verdict(samples: Sample[], pick: (s: Sample) => number) {
   const warm = samples.filter((s) => s.run >= every);
-  if (warm.length < 2) return { perEveryMB: null, flat: null };
+  if (warm.length < 2) return { perEveryMB: null, flat: null, samples: warm.length };
   const perEveryMB = +(
     slope(
       warm.map((s) => s.run),
       warm.map(pick),
     ) * every
   ).toFixed(2);
-  return { perEveryMB, flat: Math.abs(perEveryMB) < Number(values['flat-mb']) };
+  return { perEveryMB, flat: Math.abs(perEveryMB) < Number(values['flat-mb']), samples: warm.length };
 }
 
 async function main() {
@@ -121,20 +123,7 @@ async function main() {
   const server = values['no-server']
     ? null
     : spawn(process.execPath, ['scripts/serve-static.mjs', '--dir', 'out', '--port', values.port!, '--host', '127.0.0.1'], { stdio: 'ignore', detached: true });
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  const browser = await chromium.launch({
-    executablePath,
-    args: [
-      TAG,
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [TAG, ...CHROMIUM_FLAGS] });
   try {
     // The browser's main process carries our tag (its children do not inherit it).
     const browserPid = Number(execFileSync('pgrep', ['-o', '-f', '--', TAG], { encoding: 'utf8' }).trim());
@@ -203,7 +192,7 @@ async function main() {
       settings: { runs, every, steps: Number(values.steps), backend: values.backend, model: values.model, flatBelowMBPerEvery: Number(values['flat-mb']) },
       machine: {
         loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
-        chromium: execFileSync(executablePath, ['--version'], { encoding: 'utf8' }).trim(),
+        chromium: execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8' }).trim(),
       },
       backendInUse: await page.getByTestId('backend-in-use').textContent(),
       samples,
@@ -227,6 +216,10 @@ async function main() {
     for (const [name, v] of Object.entries(report.growthPerEvery))
       console.log(
         `${name}: ${v.perEveryMB === null ? 'too few samples' : `${v.perEveryMB >= 0 ? '+' : ''}${v.perEveryMB} MB per ${every} runs → ${v.flat ? 'flat' : 'GROWING'}`}`,
+      );
+    if (report.growthPerEvery.rendererRssMB.samples < 4)
+      console.log(
+        `only ${report.growthPerEvery.rendererRssMB.samples} samples from run ${every} on: the renderer's RSS moves by a few MB on its own, so use more runs for a verdict`,
       );
     writeFileSync(values.out!, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`→ ${values.out}`);

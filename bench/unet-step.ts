@@ -13,6 +13,7 @@ import { loadPipeline } from '../lib/diffusion/load-pipeline';
 import { loadModelFolder } from '../lib/models/load-folder';
 import { createNodeSessionFactory } from '../lib/onnx/node';
 import { fsSource } from '../cli/fs-source';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './processes';
 
 const { values } = parseArgs({
   options: {
@@ -51,18 +52,7 @@ async function nodeBench() {
 }
 
 async function browserBench(backend: 'webgpu' | 'wasm') {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-webgpu',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_FLAGS] });
   try {
     const page = await browser.newPage();
     const modelUrl = `/${values.model!.replace(/^\/+|\/+$/g, '')}/`;
