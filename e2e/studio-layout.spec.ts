@@ -147,3 +147,30 @@ test('the drawing survives a reload', async ({ page }) => {
   await expect(page.getByTestId('generate')).toBeEnabled();
   await expect(page.getByTestId('stroke-count')).toHaveText('1 strokes');
 });
+
+test('a batch of 4 fills the history; an entry brings back its sketch, goes to img2img and becomes a sketch', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.open({ backend: 'wasm', model: CONTROLNET_MODEL });
+  await studio.configure({ prompt: 'a red circle', steps: 2, seed: 20 });
+  await studio.drawStroke(LOOP);
+  await page.getByTestId('batch-count').selectOption('4');
+  await studio.generate();
+  const items = page.getByTestId('history-item');
+  await expect(items).toHaveCount(4, { timeout: 150_000 });
+  await expect(page.getByTestId('history-saving')).toHaveCount(0);
+  // Newest first: seeds 23, 22, 21, 20.
+  for (const [i, seed] of [23, 22, 21, 20].entries()) await expect(items.nth(i)).toHaveAccessibleName(`a red circle, seed ${seed}`);
+
+  await page.getByTestId('clear').click();
+  await expect(page.getByTestId('stroke-count')).toHaveText('0 strokes');
+  await items.last().click();
+  await page.getByTestId('history-restore').click();
+  await expect(page.getByTestId('stroke-count')).toHaveText('1 strokes');
+  await expect(page.getByTestId('seed')).toHaveValue('20');
+
+  await page.getByTestId('history-to-img2img').click();
+  await expect(page.getByTestId('init-source')).toHaveValue('upload');
+  await page.getByTestId('history-to-sketch').click();
+  await expect(page.getByTestId('stroke-count')).toHaveText('0 strokes'); // the image became the edge layer
+  await expect(page.getByTestId('upload-note')).toBeVisible();
+});
