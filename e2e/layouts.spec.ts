@@ -63,8 +63,7 @@ test.describe('public layouts', () => {
         ...(p.negativePrompt && { negative: p.negativePrompt }),
       });
       await page.getByTestId('scheduler').selectOption(p.scheduler);
-      await page.getByTestId('width').selectOption(String(p.width));
-      await page.getByTestId('height').selectOption(String(p.height));
+      await studio.setSize(p.width, p.height);
       await studio.generate();
       await studio.waitForResult();
       const rgba = await studio.pixels();
@@ -82,8 +81,7 @@ test.describe('public layouts', () => {
     await expect(page.getByTestId('model-warning').filter({ hasText: /controlnet/i })).toHaveCount(0);
     await studio.configure({ prompt: 'a red circle', steps: 2, seed: 3, guidance: 7.5 });
     await page.getByTestId('scheduler').selectOption('ddim');
-    await page.getByTestId('width').selectOption('64');
-    await page.getByTestId('height').selectOption('64');
+    await studio.setSize(64, 64);
     const { plain, sketched } = await studio.plainThenSketched();
     expect(sketched).not.toEqual(plain);
   });

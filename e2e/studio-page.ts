@@ -45,6 +45,24 @@ export class StudioPage {
     }
   }
 
+  /**
+   * Sets the image size: from the menus when the model offers it, else through "custom…" (a tiny
+   * replica of an SD 1.5 layout without unet/config.json is offered SD's own 384…768).
+   */
+  async setSize(width: number, height: number) {
+    const menu = (axis: string, v: number) => this.page.getByTestId(axis).locator(`option[value="${v}"]`);
+    if ((await menu('width', width).count()) > 0 && (await menu('height', height).count()) > 0) {
+      await this.page.getByTestId('width').selectOption(String(width));
+      await this.page.getByTestId('height').selectOption(String(height));
+      return;
+    }
+    await this.page.getByTestId('width').selectOption('custom');
+    await this.page.getByTestId('width').fill(String(width));
+    await this.page.getByTestId('height').fill(String(height));
+    await this.page.getByTestId('height').blur();
+    await expect(this.page.getByTestId('width')).toHaveValue(String(width));
+  }
+
   /** Starts recording every progress text the page shows (runs can be faster than polling). */
   async recordProgress() {
     await this.page.evaluate(() => {
