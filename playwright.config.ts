@@ -18,8 +18,9 @@ export default defineConfig({
   use: { baseURL: `http://127.0.0.1:${PORT}`, acceptDownloads: true, trace: 'off', serviceWorkers: 'block' },
   webServer: {
     // Serves the static export in out/ (`npm run build`; the test script does that). connect-src
-    // allows the tests' Hub emulator and its "CDN" (127.0.0.1, any port) instead of the real Hub.
-    command: `node scripts/serve-static.mjs --dir out --port ${PORT} --host 127.0.0.1 --hub 'http://127.0.0.1:*'`,
+    // allows the tests' Hub emulator and its "CDN" (127.0.0.1, any port) instead of the real Hub;
+    // worker-src allows blob: for e2e/opfs-cache.spec.ts's harness (it starts the bundled cache worker from a blob URL).
+    command: `node scripts/serve-static.mjs --dir out --port ${PORT} --host 127.0.0.1 --hub 'http://127.0.0.1:*' --blob-workers`,
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

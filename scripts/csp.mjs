@@ -58,14 +58,15 @@ export function exportScriptHashes(dir) {
  * The policy, one line. Why each source:
  *   script-src 'wasm-unsafe-eval'   onnxruntime-web compiles its wasm (no eval of JS is allowed)
  *   worker-src 'self'               the diffusion/cache workers and onnxruntime's pthreads are same-origin files
+ *                                   (`workerSources`: the e2e server adds blob: for the OPFS harness, which starts the bundled cache worker from a blob URL)
  *   style-src 'unsafe-inline'       React writes style="" attributes (the export has no nonce to give them)
  *   img-src blob: data:             results and history thumbnails are blob:/data: URLs
  */
-export function buildPolicy({ scriptHashes = [], hubOrigins = HUB_ORIGINS } = {}) {
+export function buildPolicy({ scriptHashes = [], hubOrigins = HUB_ORIGINS, workerSources = [] } = {}) {
   const directives = [
     ["default-src 'self'"],
     ["script-src 'self' 'wasm-unsafe-eval'", ...scriptHashes],
-    ["worker-src 'self'"],
+    ["worker-src 'self'", ...workerSources],
     ["connect-src 'self'", ...hubOrigins],
     ["img-src 'self' blob: data:"],
     ["style-src 'self' 'unsafe-inline'"],

@@ -70,23 +70,23 @@ export function parseRange(header, size) {
  * under a running server has new inline scripts). Sent with every answer, not only pages: a
  * worker's policy is the one its script arrives with.
  */
-function securityHeadersFor(root, hubOrigins) {
+function securityHeadersFor(root, hubOrigins, workerSources) {
   let stamp = null;
   let headers = {};
   return async () => {
     const now = (await stat(join(root, 'index.html')).catch(() => null))?.mtimeMs ?? 0;
     if (now !== stamp) {
-      headers = securityHeaders(buildPolicy({ scriptHashes: exportScriptHashes(root), hubOrigins }));
+      headers = securityHeaders(buildPolicy({ scriptHashes: exportScriptHashes(root), hubOrigins, workerSources }));
       stamp = now;
     }
     return headers;
   };
 }
 
-/** @param {{ root: string, isolate?: boolean, secure?: boolean, hubOrigins?: string[], onRequest?: (line: string) => void }} opts */
-export function createStaticServer({ root, isolate = true, secure = isolate, hubOrigins, onRequest }) {
+/** @param {{ root: string, isolate?: boolean, secure?: boolean, hubOrigins?: string[], workerSources?: string[], onRequest?: (line: string) => void }} opts */
+export function createStaticServer({ root, isolate = true, secure = isolate, hubOrigins, workerSources = [], onRequest }) {
   const absRoot = resolve(root);
-  const security = secure ? securityHeadersFor(absRoot, hubOrigins) : async () => ({});
+  const security = secure ? securityHeadersFor(absRoot, hubOrigins, workerSources) : async () => ({});
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const extra = await security();
@@ -134,6 +134,8 @@ async function main() {
       plain: { type: 'boolean', default: false },
       log: { type: 'boolean', default: false },
       hub: { type: 'string', default: process.env.LANTERN_HUB_ORIGINS ?? '' },
+      // Tests only: worker-src also allows blob: (e2e/opfs-cache.spec.ts runs the bundled cache worker from a blob URL).
+      'blob-workers': { type: 'boolean', default: false },
     },
   });
   let hubOrigins;
@@ -150,7 +152,8 @@ async function main() {
     process.exit(1);
   }
   const onRequest = values.log ? (line) => console.log(line) : undefined;
-  const server = createStaticServer({ root, isolate: !values.plain, hubOrigins, onRequest });
+  const workerSources = values['blob-workers'] ? ['blob:'] : [];
+  const server = createStaticServer({ root, isolate: !values.plain, hubOrigins, workerSources, onRequest });
   server.listen(Number(values.port), values.host, () => {
     const { port } = server.address();
     console.log(

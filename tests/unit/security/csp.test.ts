@@ -80,6 +80,8 @@ describe('buildPolicy', () => {
     expect(directive(policy, 'object-src')).toEqual(["'none'"]);
     expect(directive(policy, 'base-uri')).toEqual(["'self'"]);
     expect(directive(policy, 'worker-src')).toEqual(["'self'"]);
+    // The e2e server's --blob-workers (the OPFS harness) only adds to it.
+    expect(directive(buildPolicy({ workerSources: ['blob:'] }), 'worker-src')).toEqual(["'self'", 'blob:']);
     expect(directive(policy, 'img-src')).toEqual(["'self'", 'blob:', 'data:']);
   });
 
