@@ -3,6 +3,6 @@ export const HUB_ORIGINS: string[];
 export function parseHubOrigins(value: string | undefined | null): string[];
 export function inlineScriptHashes(html: string): string[];
 export function exportScriptHashes(dir: string): string[];
-export function buildPolicy(opts?: { scriptHashes?: string[]; hubOrigins?: string[] }): string;
+export function buildPolicy(opts?: { scriptHashes?: string[]; hubOrigins?: string[]; workerSources?: string[] }): string;
 export function securityHeaders(policy: string): Record<string, string>;
 export function headersFile(headers: Record<string, string>): string;
