@@ -12,7 +12,7 @@ import { ModelFolderError } from '../errors';
 import type { LanternManifest, ModelPart } from '../models/manifest';
 import { parseSchedulerConfig } from '../models/manifest';
 import { rewriteInputToFloat32 } from '../onnx/graph-edit';
-import type { ModelSession, SessionFactory } from '../onnx/types';
+import type { ModelSession, SessionFactory, TransferMeter } from '../onnx/types';
 import { ClipTokenizer } from '../tokenizer';
 import { checkPartsFit } from './part-compat';
 import { ioFromGraph, OnDemandSession } from './part-sessions';
@@ -36,6 +36,8 @@ export interface PipelineModels {
   /** What the user should know: parts that could not load, defaults assumed, graphs picked. */
   warnings: string[];
   backend: SessionFactory['backend'];
+  /** The factory's byte counter, for GenerateResult.transfer. */
+  transfers?: TransferMeter;
   /** The text encoder and VAE decoder are opened for their step and released after it (OnDemandSession). */
   lowMemory: boolean;
 }
@@ -171,6 +173,7 @@ export async function loadPipeline(
       vaeEncoderSamples,
       warnings,
       backend: factory.backend,
+      transfers: factory.transfers,
       lowMemory,
     };
   } catch (err) {

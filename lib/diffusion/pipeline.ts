@@ -4,7 +4,8 @@
  */
 import { CancelledError, InvalidParamsError, ModelFolderError } from '../errors';
 import { TorchGenerator } from '../random/torch-generator';
-import { hasInput, type Feed } from '../onnx/types';
+import { hasInput, type Feed, type TransferCount } from '../onnx/types';
+import { transferSince } from '../onnx/transfer-meter';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
 import { imageToTensor, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
 import { checkInputs, checkSteps, CONTROL_DEFAULTS, DEFAULT_STRENGTH, type GenerateParams } from './check-inputs';
@@ -56,6 +57,12 @@ export interface GenerateHooks {
   now?: () => number;
 }
 
+export interface LoopTransfer {
+  loop: 'host' | 'device';
+  steps: number;
+  bytes: Record<string, TransferCount>;
+}
+
 export interface GenerateResult {
   image: FloatImage;
   latents: Tensor;
@@ -65,7 +72,10 @@ export interface GenerateResult {
   sampler: string;
   /** Per step: the ControlNet scale applied (empty without ControlNet). */
   controlScales: number[];
-  timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
+  /** unetStepMs: each whole step (ControlNet, U-Net, CFG, scheduler); controlnetStepMs: the ControlNet's share of each (empty without one). */
+  timings: { textEncoderMs: number; unetStepMs: number[]; controlnetStepMs: number[]; vaeMs: number; totalMs: number };
+  /** What crossed the seam during the denoising loop (step 6), per session label; `loop` says which loop ran. */
+  transfer: LoopTransfer;
   /** What the user should know about this image, e.g. that it came out flat black (image-check.ts); NaN throws instead. */
   warnings: string[];
 }
@@ -257,6 +267,8 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
   const keep = controlKeep(timesteps.length, params.controlStart ?? CONTROL_DEFAULTS.controlStart, params.controlEnd ?? CONTROL_DEFAULTS.controlEnd);
   const controlScales: number[] = [];
   const unetStepMs: number[] = [];
+  const controlnetStepMs: number[] = [];
+  const bytesBefore = models.transfers?.snapshot() ?? {};
   for (let i = 0; i < timesteps.length; i++) {
     await yieldToEventLoop();
     if (hooks.signal?.aborted) throw new CancelledError(i);
@@ -269,7 +281,9 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
       const scale = images.control ? (params.controlScale ?? CONTROL_DEFAULTS.controlScale) * keep[i] : 0;
       if (images.control) controlScales.push(scale);
       const timestepFeed = scalarFeed(models.controlnet!, 'timestep', t, latentInput.dims[0]);
+      const controlStart = now();
       extra = { ...extra, ...(await control.residuals({ latentInput, timestepFeed, textEmbeddings, scale })) };
+      controlnetStepMs.push(now() - controlStart);
     }
     if (hooks.extraUnetFeeds) extra = { ...extra, ...(await hooks.extraUnetFeeds({ stepIndex: i, timestep: t, latentInput, textEmbeddings })) };
     const eps = await runUnet(models, latentInput, t, textEmbeddings, extra);
@@ -288,6 +302,8 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
     hooks.onProgress?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, elapsedMs: now() - t0 });
     hooks.onPreview?.(tensor(latents.dims, out.predOriginalSample ?? out.prevSample), i + 1);
   }
+
+  const transfer: LoopTransfer = { loop: 'host', steps: timesteps.length, bytes: transferSince(bytesBefore, models.transfers?.snapshot() ?? {}) };
 
   // 7. Decode: latents / scaling_factor → VAE → image in [0,1]
   const vaeStart = now();
@@ -314,7 +330,8 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
     timesteps,
     sampler: schedulerLabel(scheduler),
     controlScales,
-    timings: { textEncoderMs, unetStepMs, vaeMs, totalMs: now() - t0 },
+    timings: { textEncoderMs, unetStepMs, controlnetStepMs, vaeMs, totalMs: now() - t0 },
+    transfer,
     warnings: flat ? [flat] : [],
   };
 }

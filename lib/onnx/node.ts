@@ -1,6 +1,7 @@
 /** onnxruntime-node session factory for the CLI, tests and benchmarks (CPU). */
 import * as ort from 'onnxruntime-node';
 import { runtimeError } from './runtime-errors';
+import { createTransferMeter } from './transfer-meter';
 import type { ExternalData, SessionFactory } from './types';
 import { wrapSession } from './wrap-session';
 
@@ -10,7 +11,9 @@ function bytesOf(label: string, e: ExternalData): Uint8Array {
 }
 
 export function createNodeSessionFactory(opts: { intraOpNumThreads?: number } = {}): SessionFactory {
+  const transfers = createTransferMeter();
   return {
+    transfers,
     backend: 'cpu',
     // Opening the graph by path lets onnxruntime read (mmap) the weights itself: no copy in JS.
     externalDataBy: 'local-path',
@@ -30,7 +33,7 @@ export function createNodeSessionFactory(opts: { intraOpNumThreads?: number } = 
               ...options,
               ...(externalData.length > 0 && { externalData: externalData.map((e) => ({ path: e.path, data: bytesOf(label, e) })) }),
             });
-        return wrapSession(ort, session, label);
+        return wrapSession(ort, session, label, transfers);
       } catch (err) {
         throw runtimeError(label, 'onnxruntime-node could not load the model', err);
       }

@@ -30,6 +30,17 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
+/** Bytes moved from JS memory into the runtime (`up`) and back (`down`). */
+export interface TransferCount {
+  up: number;
+  down: number;
+}
+
+/** The seam's byte counter (lib/onnx/transfer-meter.ts): totals per session label since the factory was made. */
+export interface TransferMeter {
+  snapshot(): Record<string, TransferCount>;
+}
+
 /** How a runtime can take external weights by reference rather than as bytes. */
 export type ExternalDataBy = 'local-path' | 'url' | 'bytes';
 
@@ -39,6 +50,8 @@ export interface SessionFactory {
   readonly externalDataBy: ExternalDataBy;
   /** false: the runtime has no float64 kernels (onnxruntime-web), so float64 inputs are rewritten at load. */
   readonly runsFloat64: boolean;
+  /** Bytes across the seam, per session label (absent on test fakes that do not count). */
+  readonly transfers?: TransferMeter;
   create(model: ModelFiles): Promise<ModelSession>;
   /**
    * Where sessions run on a device that can be lost (WebGPU): calls `listener` once when it is.

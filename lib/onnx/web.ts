@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { DeviceLostError, OutOfMemoryError } from '../errors';
 import type { Backend, BackendPreference, DeviceLoss, ModelSession, SessionFactory } from './types';
 import { runtimeError } from './runtime-errors';
+import { createTransferMeter } from './transfer-meter';
 import { wrapSession } from './wrap-session';
 
 export interface BackendChoice {
@@ -163,8 +164,10 @@ export function destroyWebGpuDeviceForTest(): boolean {
 }
 
 export function createWebSessionFactory(backend: BackendChoice['backend']): SessionFactory {
+  const transfers = createTransferMeter();
   return {
     backend,
+    transfers,
     // onnxruntime-web fetches external data from a URL itself, straight into its own memory.
     externalDataBy: 'url',
     // The web build has no float64 Cast kernel: float64 inputs are rewritten at load.
@@ -182,7 +185,7 @@ export function createWebSessionFactory(backend: BackendChoice['backend']): Sess
             }),
           }),
         });
-        session = wrapSession(ort, created, label);
+        session = wrapSession(ort, created, label, transfers);
       } catch (err) {
         const w = backend === 'webgpu' ? watched : null;
         const loss = w ? await lossSoon(w) : null;

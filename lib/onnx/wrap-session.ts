@@ -8,6 +8,7 @@ import { float16ToFloat32, float32ToFloat16 } from '../tensor/float16';
 import type { Tensor } from '../tensor/tensor';
 import { ModelFolderError } from '../errors';
 import { runtimeError } from './runtime-errors';
+import type { RecordingMeter } from './transfer-meter';
 import type { ElementType, Feed, IoInfo, ModelSession } from './types';
 
 type OrtModule = Pick<typeof OrtCommon, 'Tensor'>;
@@ -68,7 +69,14 @@ async function toHost(label: string, name: string, t: OrtCommon.Tensor): Promise
   throw new ModelFolderError('unsupported-model', label, `${label}: output "${name}" is ${t.type}; Lantern reads float32 or float16 outputs`);
 }
 
-export function wrapSession(ort: OrtModule, session: Session, label: string): ModelSession {
+const ELEMENT_BYTES: Record<string, number> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1 };
+
+/** The bytes a tensor's data takes (what a copy across the seam moves). */
+function byteSize(t: OrtCommon.Tensor): number {
+  return t.size * (ELEMENT_BYTES[t.type] ?? 4);
+}
+
+export function wrapSession(ort: OrtModule, session: Session, label: string, meter?: RecordingMeter): ModelSession {
   const inputs = session.inputMetadata.map(toIoInfo);
   const outputs = session.outputMetadata.map(toIoInfo);
   return {
@@ -86,11 +94,16 @@ export function wrapSession(ort: OrtModule, session: Session, label: string): Mo
       // buffers, host arrays): a failure anywhere here is the runtime's, and typed as such.
       try {
         const ortFeeds: Record<string, OrtCommon.Tensor> = {};
-        for (const info of inputs) ortFeeds[info.name] = toOrtTensor(ort, label, info, feeds[info.name]);
+        for (const info of inputs) {
+          const t = toOrtTensor(ort, label, info, feeds[info.name]);
+          ortFeeds[info.name] = t;
+          meter?.record(label, 'up', byteSize(t));
+        }
         const results = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
         const host: Record<string, Tensor> = {};
         for (const [name, t] of Object.entries(results)) {
           host[name] = await toHost(label, name, t);
+          meter?.record(label, 'down', byteSize(t));
           t.dispose();
         }
         return host;

@@ -22,6 +22,30 @@ export interface SchedulerConfig {
   [key: string]: unknown;
 }
 
+/**
+ * A buffer a linear step reads: the current sample x_t, the (guided) model output, the noise
+ * this step draws (`randn(n)`, in step()'s order), and the scheduler's history registers r0…
+ */
+export type StepBuffer = 'sample' | 'model' | 'noise' | `r${number}`;
+
+/** Σ coefficient × buffer, elementwise (a buffer absent from the list has coefficient 0). */
+export type LinearTerms = ReadonlyArray<readonly [StepBuffer, number]>;
+
+/**
+ * One `step` written as coefficients, so it can run where the numbers are (the GPU-resident
+ * loop: lib/diffusion/device-loop). Every output is computed from the buffers as they were
+ * before the step, all at once.
+ */
+export interface LinearStep {
+  /** Whether this step takes `randn(n)` from the NoiseSource, as step() would (also when its coefficients are 0). */
+  drawsNoise: boolean;
+  prevSample: LinearTerms;
+  /** step()'s predOriginalSample (previews); null where step() gives none. */
+  predOriginalSample: LinearTerms | null;
+  /** The registers after this step, index = register number (length = linearRegisters). */
+  registers: LinearTerms[];
+}
+
 export interface SchedulerStepOutput {
   prevSample: Float32Array;
   predOriginalSample: Float32Array | null;
@@ -57,4 +81,23 @@ export interface Scheduler {
    * first `step` use that index even when the timestep value repeats in the schedule.
    */
   setBeginIndex?(beginIndex: number): void;
+
+  /**
+   * The linear form of this scheduler (all of diffusers' samplers here are linear in x, the
+   * model output and the noise, with per-step scalar coefficients), or absent. A scheduler in
+   * linear use is driven by `inputScale` + `linearStep` instead of `scaleModelInput` + `step`,
+   * never both in one run.
+   */
+  readonly linear?: LinearForm;
+}
+
+export interface LinearForm {
+  /** Why this config has no linear form (clip_sample, thresholding…), or null when it has one. */
+  problem(): string | null;
+  /** How many history registers the steps use (multistep solvers), each the sample's size. */
+  readonly registers: number;
+  /** scaleModelInput(x, t) = x · inputScale(t), with the same side effects on the scheduler's state. */
+  inputScale(timestep: number): number;
+  /** step() as coefficients, advancing the scheduler's state exactly as step() does. */
+  step(timestep: number): LinearStep;
 }
