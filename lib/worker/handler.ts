@@ -373,6 +373,7 @@ export class DiffusionWorkerHandler {
         params: req.params,
         sampler: result.sampler,
         timings: result.timings,
+        transfer: result.transfer,
         backend: models.backend,
         warnings: result.warnings,
       },

@@ -4,7 +4,7 @@
  */
 import type { GenerateParams } from '../diffusion/check-inputs';
 import type { SchedulerName } from '../diffusion/params';
-import type { GenerateImages } from '../diffusion/pipeline';
+import type { GenerateImages, GenerateResult } from '../diffusion/pipeline';
 import type { Backend, BackendPreference } from '../onnx/types';
 import type { LanternManifest } from '../models/manifest';
 import type { LanternErrorCode, OomSuggestion } from '../errors';
@@ -98,7 +98,9 @@ export type WorkerEvent =
       rgba: Uint8ClampedArray;
       params: GenerateParams;
       sampler: string;
-      timings: { textEncoderMs: number; unetStepMs: number[]; vaeMs: number; totalMs: number };
+      timings: GenerateResult['timings'];
+      /** Bytes across the runtime seam during the denoising loop (the benchmark's bytes per step). */
+      transfer: GenerateResult['transfer'];
       backend: Backend;
       /** What looks wrong with the picture though the run succeeded (a flat or black image), to show beside it. */
       warnings: string[];
