@@ -30,10 +30,13 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
-/** Bytes moved from JS memory into the runtime (`up`) and back (`down`). */
+/** Bytes moved from JS memory into the runtime (`up`) and back (`down`), and the runs and their time inside the runtime. */
 export interface TransferCount {
   up: number;
   down: number;
+  runs: number;
+  /** Wall time inside the runtime's run (feeds converted to outputs read), ms: what the pipeline's overhead is measured against. */
+  runMs: number;
 }
 
 /** The seam's byte counter (lib/onnx/transfer-meter.ts): totals per session label since the factory was made. */

@@ -92,6 +92,7 @@ export function wrapSession(ort: OrtModule, session: Session, label: string, met
       }
       // Converting the feeds, running and reading the outputs all allocate (wasm heap, GPU
       // buffers, host arrays): a failure anywhere here is the runtime's, and typed as such.
+      const start = performance.now();
       try {
         const ortFeeds: Record<string, OrtCommon.Tensor> = {};
         for (const info of inputs) {
@@ -106,6 +107,8 @@ export function wrapSession(ort: OrtModule, session: Session, label: string, met
           meter?.record(label, 'down', byteSize(t));
           t.dispose();
         }
+        meter?.record(label, 'runs', 1);
+        meter?.record(label, 'runMs', performance.now() - start);
         return host;
       } catch (err) {
         throw runtimeError(label, 'run failed', err);
