@@ -9,6 +9,17 @@ type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Om
 
 const FINAL: ReadonlySet<WorkerEvent['type']> = new Set(['model-ready', 'result', 'cancelled', 'error', 'token-count']);
 
+const observers = new Set<Listener>();
+
+/**
+ * Sees every event of every client, after its request's own listener: the benchmark page reads
+ * whole results (transfer bytes) of the runs the studio controller sends. Returns the unsubscribe.
+ */
+export function observeEvents(observer: Listener): () => void {
+  observers.add(observer);
+  return () => observers.delete(observer);
+}
+
 export interface WorkerLike {
   postMessage(message: unknown): void;
   addEventListener(type: 'message', listener: (e: MessageEvent<WorkerEvent>) => void): void;
@@ -30,11 +41,14 @@ export class DiffusionClient {
       const listener = this.listeners.get(event.id);
       if (FINAL.has(event.type)) this.listeners.delete(event.id);
       listener?.(event);
+      for (const observe of observers) observe(event);
     });
     worker.addEventListener('error', (e: ErrorEvent) => {
       // A crashed worker ends every request in flight with an error the UI can show.
       for (const [id, listener] of this.listeners) {
-        listener({ id, type: 'error', code: 'internal', message: `worker crashed: ${e.message}` });
+        const crashed: WorkerEvent = { id, type: 'error', code: 'internal', message: `worker crashed: ${e.message}` };
+        listener(crashed);
+        for (const observe of observers) observe(crashed);
       }
       this.listeners.clear();
     });
