@@ -4,7 +4,8 @@
  * here it is a constructor option / public field because `step` has a fixed signature.
  */
 import type { NoiseSource } from '../../random/noise-source';
-import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import type { LinearForm, LinearStep, LinearTerms, Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import { MODEL, NOISE, SAMPLE, combine } from './linear-apply';
 import {
   PREDICTION_TYPES,
   TIMESTEP_SPACINGS,
@@ -65,6 +66,8 @@ export class DDIMScheduler implements Scheduler {
   readonly config: Readonly<SchedulerConfig>;
   eta: number;
   useClippedModelOutput: boolean;
+  /** Single-step: no registers; η and useClippedModelOutput are read at each step. */
+  readonly linear: LinearForm;
 
   private readonly T: number;
   private readonly spacing: TimestepSpacing;
@@ -100,6 +103,7 @@ export class DDIMScheduler implements Scheduler {
 
     this.eta = options.eta ?? 0;
     this.useClippedModelOutput = options.useClippedModelOutput ?? false;
+    this.linear = { problem: () => this.linearProblem(), registers: 0, inputScale: () => 1, step: (t) => this.linearStep(t) };
   }
 
   get timesteps(): readonly number[] {
@@ -136,23 +140,30 @@ export class DDIMScheduler implements Scheduler {
     return (betaProdTPrev / betaProdT) * (1 - alphaProdT / alphaProdTPrev);
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+  /** The per-step scalars of `step` (shared with the linear form, so they have one home). */
+  private stepScalars(timestep: number): { sqrtA: number; sqrtB: number; sqrtAPrev: number; dirCoeff: number; stdDevT: number } {
     if (this.numInferenceSteps === null) {
       throw new Error(`${CLASS}.step: call setTimesteps before step`);
     }
-    checkSameLength(CLASS, modelOutput, sample);
     // diffusers assumes even spacing for the previous timestep, whatever timestep_spacing is
     const prevTimestep = timestep - Math.floor(this.T / this.numInferenceSteps);
     const alphaProdT = alphaProdAt(CLASS, this.alphasCumprod, timestep);
     const alphaProdTPrev = prevTimestep >= 0 ? alphaProdAt(CLASS, this.alphasCumprod, prevTimestep) : this.finalAlphaCumprod;
     const betaProdT = 1 - alphaProdT;
-    const sqrtA = Math.sqrt(alphaProdT);
-    const sqrtB = Math.sqrt(betaProdT);
-
     const variance = this.variance(timestep, prevTimestep);
     const stdDevT = this.eta * Math.sqrt(variance);
-    const dirCoeff = Math.sqrt(1 - alphaProdTPrev - stdDevT * stdDevT);
-    const sqrtAPrev = Math.sqrt(alphaProdTPrev);
+    return {
+      sqrtA: Math.sqrt(alphaProdT),
+      sqrtB: Math.sqrt(betaProdT),
+      sqrtAPrev: Math.sqrt(alphaProdTPrev),
+      dirCoeff: Math.sqrt(1 - alphaProdTPrev - stdDevT * stdDevT),
+      stdDevT,
+    };
+  }
+
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+    const { sqrtA, sqrtB, sqrtAPrev, dirCoeff, stdDevT } = this.stepScalars(timestep);
+    checkSameLength(CLASS, modelOutput, sample);
     const lo = -this.clipSampleRange;
     const hi = this.clipSampleRange;
 
@@ -184,6 +195,37 @@ export class DDIMScheduler implements Scheduler {
       for (let i = 0; i < n; i++) prev[i] += stdDevT * z[i];
     }
     return { prevSample: prev, predOriginalSample: predOriginal };
+  }
+
+  /** clip_sample clamps x0 elementwise; everything else DDIM does is linear. */
+  private linearProblem(): string | null {
+    if (this.clipSample) {
+      return `${CLASS}: clip_sample true clamps x0 to ±clip_sample_range ${this.clipSampleRange}, which is not linear; set clip_sample false`;
+    }
+    return null;
+  }
+
+  /** `step` as coefficients: x0 and ε in x and the model output, then eq. (12) plus σ_t·z when η > 0. */
+  private linearStep(timestep: number): LinearStep {
+    const problem = this.linearProblem();
+    if (problem) throw new Error(`${CLASS}.linear.step: ${problem}`);
+    const { sqrtA, sqrtB, sqrtAPrev, dirCoeff, stdDevT } = this.stepScalars(timestep);
+    let x0: LinearTerms;
+    let eps: LinearTerms;
+    if (this.predictionType === 'epsilon') {
+      x0 = combine([1 / sqrtA, SAMPLE], [-sqrtB / sqrtA, MODEL]);
+      eps = MODEL;
+    } else if (this.predictionType === 'sample') {
+      x0 = MODEL;
+      eps = combine([1 / sqrtB, SAMPLE], [-sqrtA / sqrtB, x0]);
+    } else {
+      x0 = combine([sqrtA, SAMPLE], [-sqrtB, MODEL]);
+      eps = combine([sqrtA, MODEL], [sqrtB, SAMPLE]);
+    }
+    if (this.useClippedModelOutput) eps = combine([1 / sqrtB, SAMPLE], [-sqrtA / sqrtB, x0]);
+    const drawsNoise = this.eta > 0;
+    const prevSample = combine([sqrtAPrev, x0], [dirCoeff, eps], [drawsNoise ? stdDevT : 0, NOISE]);
+    return { drawsNoise, prevSample, predOriginalSample: x0, registers: [] };
   }
 
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {

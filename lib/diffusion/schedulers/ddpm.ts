@@ -6,7 +6,8 @@
  * produces NaN).
  */
 import type { NoiseSource } from '../../random/noise-source';
-import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import type { LinearForm, LinearStep, Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import { MODEL, NOISE, SAMPLE, combine } from './linear-apply';
 import {
   DDPM_BETA_SCHEDULES,
   PREDICTION_TYPES,
@@ -62,6 +63,8 @@ export class DDPMScheduler implements Scheduler {
   readonly order = 1;
   readonly initNoiseSigma = 1.0;
   readonly config: Readonly<SchedulerConfig>;
+  /** Single-step: no registers. */
+  readonly linear: LinearForm;
 
   private readonly T: number;
   private readonly spacing: TimestepSpacing;
@@ -94,6 +97,7 @@ export class DDPMScheduler implements Scheduler {
     this.betas = betas;
     this.alphasCumprod = alphasCumprodOf(betas);
     this._timesteps = range(this.T).reverse();
+    this.linear = { problem: () => this.linearProblem(), registers: 0, inputScale: () => 1, step: (t) => this.linearStep(t) };
   }
 
   get timesteps(): readonly number[] {
@@ -144,9 +148,8 @@ export class DDPMScheduler implements Scheduler {
     }
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
-    checkSameLength(CLASS, modelOutput, sample);
-    const t = timestep;
+  /** The per-step scalars of `step` (shared with the linear form, so they have one home). */
+  private stepScalars(t: number): { sqrtA: number; sqrtB: number; predOriginalCoeff: number; currentSampleCoeff: number } {
     const prevT = this.previousTimestep(t);
     const alphaProdT = alphaProdAt(CLASS, this.alphasCumprod, t);
     const alphaProdTPrev = prevT >= 0 ? alphaProdAt(CLASS, this.alphasCumprod, prevT) : 1.0;
@@ -154,12 +157,19 @@ export class DDPMScheduler implements Scheduler {
     const betaProdTPrev = 1 - alphaProdTPrev;
     const currentAlphaT = alphaProdT / alphaProdTPrev;
     const currentBetaT = 1 - currentAlphaT;
-    const sqrtA = Math.sqrt(alphaProdT);
-    const sqrtB = Math.sqrt(betaProdT);
+    return {
+      sqrtA: Math.sqrt(alphaProdT),
+      sqrtB: Math.sqrt(betaProdT),
+      // eq. (7): μ̃_t = c0·x0 + ct·x_t
+      predOriginalCoeff: (Math.sqrt(alphaProdTPrev) * currentBetaT) / betaProdT,
+      currentSampleCoeff: (Math.sqrt(currentAlphaT) * betaProdTPrev) / betaProdT,
+    };
+  }
 
-    // eq. (7): μ̃_t = c0·x0 + ct·x_t
-    const predOriginalCoeff = (Math.sqrt(alphaProdTPrev) * currentBetaT) / betaProdT;
-    const currentSampleCoeff = (Math.sqrt(currentAlphaT) * betaProdTPrev) / betaProdT;
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+    checkSameLength(CLASS, modelOutput, sample);
+    const t = timestep;
+    const { sqrtA, sqrtB, predOriginalCoeff, currentSampleCoeff } = this.stepScalars(t);
     const lo = -this.clipSampleRange;
     const hi = this.clipSampleRange;
 
@@ -180,6 +190,30 @@ export class DDPMScheduler implements Scheduler {
       for (let i = 0; i < n; i++) prev[i] += s * z[i];
     }
     return { prevSample: prev, predOriginalSample: predOriginal };
+  }
+
+  /** clip_sample (on by default in DDPMScheduler) clamps x0 elementwise; the rest is linear. */
+  private linearProblem(): string | null {
+    if (this.clipSample) {
+      return `${CLASS}: clip_sample true (the class default) clamps x0 to ±clip_sample_range ${this.clipSampleRange}, which is not linear; set clip_sample false`;
+    }
+    return null;
+  }
+
+  /** `step` as coefficients: μ̃_t of eq. (7) in x and the model output, plus the fixed-variance noise for t > 0. */
+  private linearStep(t: number): LinearStep {
+    const problem = this.linearProblem();
+    if (problem) throw new Error(`${CLASS}.linear.step: ${problem}`);
+    const { sqrtA, sqrtB, predOriginalCoeff, currentSampleCoeff } = this.stepScalars(t);
+    const x0 =
+      this.predictionType === 'epsilon'
+        ? combine([1 / sqrtA, SAMPLE], [-sqrtB / sqrtA, MODEL])
+        : this.predictionType === 'sample'
+          ? MODEL
+          : combine([sqrtA, SAMPLE], [-sqrtB, MODEL]);
+    const drawsNoise = t > 0;
+    const prevSample = combine([predOriginalCoeff, x0], [currentSampleCoeff, SAMPLE], [drawsNoise ? this.noiseScale(t) : 0, NOISE]);
+    return { drawsNoise, prevSample, predOriginalSample: x0, registers: [] };
   }
 
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
