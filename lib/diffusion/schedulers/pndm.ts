@@ -5,7 +5,8 @@
  * twice) to get a 2nd-order start. With `skip_prk_steps: false` the first three
  * timesteps are warmed up with Runge–Kutta (4 model calls each, 12 PRK entries).
  */
-import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import type { LinearForm, LinearStep, LinearTerms, Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import { MODEL, SAMPLE, ZERO, combine, register } from './linear-apply';
 import {
   TIMESTEP_SPACINGS,
   addNoiseVp,
@@ -43,6 +44,12 @@ export const PNDM_DEFAULTS = {
 
 const PNDM_ORDER = 4;
 
+/**
+ * stepPlms's Adams–Bashforth ε weights (newest ε first) by history length, for the linear
+ * form; stepPlms keeps diffusers' spelling of the same sums so its rounding stays diffusers'.
+ */
+const PLMS_WEIGHTS: readonly (readonly number[])[] = [[1], [3 / 2, -1 / 2], [23 / 12, -16 / 12, 5 / 12], [55 / 24, -59 / 24, 37 / 24, -9 / 24]];
+
 export class PNDMScheduler implements Scheduler {
   readonly name = CLASS;
   readonly order = 1;
@@ -69,6 +76,10 @@ export class PNDMScheduler implements Scheduler {
   private curSample: Float32Array | null = null;
   /** Running RK4 combination; diffusers starts it as the scalar 0. */
   private curModelOutput: Float64Array | null = null;
+  /** The linear form's stand-in for ets.length (its ε history lives in registers). */
+  private linearHistory = 0;
+  /** PLMS: 3 registers (the ε history, cur_sample sharing r1); the PRK warm-up adds cur_sample and the RK4 sum. */
+  readonly linear: LinearForm;
 
   constructor(config: RawSchedulerConfig = {}) {
     const c = withDefaults(CLASS, config, PNDM_DEFAULTS);
@@ -82,6 +93,8 @@ export class PNDMScheduler implements Scheduler {
     this.betas = makeBetas(CLASS, c);
     this.alphasCumprod = alphasCumprodOf(this.betas);
     this.finalAlphaCumprod = expectBoolean(CLASS, 'set_alpha_to_one', c.set_alpha_to_one) ? 1.0 : this.alphasCumprod[0];
+    // PNDM has no clipping or thresholding: every config is linear
+    this.linear = { problem: () => null, registers: this.skipPrkSteps ? 3 : 5, inputScale: () => 1, step: (t) => this.linearStep(t) };
   }
 
   get timesteps(): readonly number[] {
@@ -119,6 +132,7 @@ export class PNDMScheduler implements Scheduler {
     this.counter = 0;
     this.curSample = null;
     this.curModelOutput = null;
+    this.linearHistory = 0;
   }
 
   /**
@@ -152,19 +166,24 @@ export class PNDMScheduler implements Scheduler {
       throw new Error(`${CLASS}.step: call setTimesteps before step`);
     }
     checkSameLength(CLASS, modelOutput, sample);
-    const prev =
-      this.counter < this.prkTimesteps.length && !this.skipPrkSteps
-        ? this.stepPrk(modelOutput, timestep, sample)
-        : this.stepPlms(modelOutput, timestep, sample);
+    const prev = this.isPrkCall() ? this.stepPrk(modelOutput, timestep, sample) : this.stepPlms(modelOutput, timestep, sample);
     return { prevSample: prev, predOriginalSample: null };
+  }
+
+  private isPrkCall(): boolean {
+    return this.counter < this.prkTimesteps.length && !this.skipPrkSteps;
+  }
+
+  /** The PRK call's transfer: from the RK step's timestep t to `timestep` − (half a step on even calls). */
+  private prkTransfer(timestep: number): { t: number; prevTimestep: number } {
+    const n = this.numInferenceSteps as number;
+    const diffToPrev = this.counter % 2 ? 0 : Math.floor(Math.floor(this.T / n) / 2);
+    return { t: this.prkTimesteps[Math.floor(this.counter / 4) * 4], prevTimestep: timestep - diffToPrev };
   }
 
   /** Runge–Kutta warm-up: four calls per PRK step, combined with weights 1/6, 1/3, 1/3, 1/6. */
   private stepPrk(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    const n = this.numInferenceSteps as number;
-    const diffToPrev = this.counter % 2 ? 0 : Math.floor(Math.floor(this.T / n) / 2);
-    const prevTimestep = timestep - diffToPrev;
-    const t = this.prkTimesteps[Math.floor(this.counter / 4) * 4];
+    const { t, prevTimestep } = this.prkTransfer(timestep);
     let eps: ArrayLike<number> = modelOutput;
     const phase = this.counter % 4;
     if (phase === 0) {
@@ -183,21 +202,21 @@ export class PNDMScheduler implements Scheduler {
     return prev;
   }
 
-  /** Linear multistep (Adams–Bashforth) on ε, orders 1 → 4 as history accumulates. */
-  private stepPlms(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
-    if (!this.skipPrkSteps && this.ets.length < 3) {
+  /** The PLMS call's transfer; the repeated timestep (counter 1) redoes the first step, from t + ⌊T/n⌋. */
+  private plmsTransfer(timestep: number, historyLength: number): { t: number; prevTimestep: number } {
+    if (!this.skipPrkSteps && historyLength < 3) {
       throw new Error(`${CLASS}.step: PLMS steps can only run after the 12 PRK warm-up steps (skip_prk_steps=false)`);
     }
     const ratio = Math.floor(this.T / (this.numInferenceSteps as number));
-    let t = timestep;
-    let prevTimestep = timestep - ratio;
+    return this.counter !== 1 ? { t: timestep, prevTimestep: timestep - ratio } : { t: timestep + ratio, prevTimestep: timestep };
+  }
+
+  /** Linear multistep (Adams–Bashforth) on ε, orders 1 → 4 as history accumulates. */
+  private stepPlms(modelOutput: Float32Array, timestep: number, sample: Float32Array): Float32Array {
+    const { t, prevTimestep } = this.plmsTransfer(timestep, this.ets.length);
     if (this.counter !== 1) {
       this.ets = this.ets.slice(-3);
       this.ets.push(modelOutput);
-    } else {
-      // the repeated timestep: redo the first step from the first sample, with averaged ε
-      prevTimestep = timestep;
-      t = timestep + ratio;
     }
 
     const ets = this.ets;
@@ -228,17 +247,24 @@ export class PNDMScheduler implements Scheduler {
     return prev;
   }
 
-  /** Eq. (9) of the PNDM paper: the transfer x_t → x_{t−δ} given ε. */
-  private prevSample(sample: Float32Array, timestep: number, prevTimestep: number, eps: ArrayLike<number>): Float32Array {
+  /** Eq. (9) of the PNDM paper as scalars: x_{t−δ} = sampleCoeff·x − epsCoeff·ε. */
+  private transferScalars(timestep: number, prevTimestep: number): { sqrtA: number; sqrtB: number; sampleCoeff: number; epsCoeff: number } {
     const alphaProdT = alphaProdAt(CLASS, this.alphasCumprod, timestep);
     const alphaProdTPrev = prevTimestep >= 0 ? alphaProdAt(CLASS, this.alphasCumprod, prevTimestep) : this.finalAlphaCumprod;
     const betaProdT = 1 - alphaProdT;
     const betaProdTPrev = 1 - alphaProdTPrev;
-    const sqrtA = Math.sqrt(alphaProdT);
-    const sqrtB = Math.sqrt(betaProdT);
-    const sampleCoeff = Math.sqrt(alphaProdTPrev / alphaProdT);
     const denom = alphaProdT * Math.sqrt(betaProdTPrev) + Math.sqrt(alphaProdT * betaProdT * alphaProdTPrev);
-    const epsCoeff = (alphaProdTPrev - alphaProdT) / denom;
+    return {
+      sqrtA: Math.sqrt(alphaProdT),
+      sqrtB: Math.sqrt(betaProdT),
+      sampleCoeff: Math.sqrt(alphaProdTPrev / alphaProdT),
+      epsCoeff: (alphaProdTPrev - alphaProdT) / denom,
+    };
+  }
+
+  /** Eq. (9) of the PNDM paper: the transfer x_t → x_{t−δ} given ε. */
+  private prevSample(sample: Float32Array, timestep: number, prevTimestep: number, eps: ArrayLike<number>): Float32Array {
+    const { sqrtA, sqrtB, sampleCoeff, epsCoeff } = this.transferScalars(timestep, prevTimestep);
     const out = new Float32Array(sample.length);
     for (let i = 0; i < out.length; i++) {
       // v-prediction is turned into ε first: ε = sqrt(ᾱ)·v + sqrt(1−ᾱ)·x
@@ -246,6 +272,78 @@ export class PNDMScheduler implements Scheduler {
       out[i] = sampleCoeff * sample[i] - epsCoeff * e;
     }
     return out;
+  }
+
+  /** Where the linear form keeps cur_sample: r1 for PLMS (free while the ε history holds one entry), r3 with the PRK warm-up. */
+  private get curSampleRegister(): number {
+    return this.skipPrkSteps ? 1 : 3;
+  }
+
+  /**
+   * `step` as coefficients. Registers: r0, r1, r2 the ε history newest first (diffusers'
+   * ets[-1], ets[-2], ets[-3]); cur_sample (see curSampleRegister); r4 the running RK4 sum.
+   * A register no later step reads is written as zero.
+   */
+  private linearStep(timestep: number): LinearStep {
+    if (this.numInferenceSteps === null) {
+      throw new Error(`${CLASS}.step: call setTimesteps before step`);
+    }
+    const history = [register(0), register(1), register(2)];
+    const cur = register(this.curSampleRegister);
+    const registers: LinearTerms[] = new Array<LinearTerms>(this.linear.registers).fill(ZERO);
+    const keepHistory = (entries: readonly LinearTerms[]): void => {
+      for (let j = 0; j < Math.min(entries.length, 3); j++) registers[j] = entries[j];
+    };
+    let x: LinearTerms;
+    let eps: LinearTerms;
+    let transfer: { t: number; prevTimestep: number };
+    if (this.isPrkCall()) {
+      transfer = this.prkTransfer(timestep);
+      const phase = this.counter % 4;
+      const sum = register(4);
+      if (phase === 0) {
+        // ets.append(model_output); cur_sample = sample; the RK4 sum starts from diffusers' scalar 0
+        keepHistory([MODEL, ...history.slice(0, this.linearHistory)]);
+        this.linearHistory += 1;
+        x = SAMPLE;
+        eps = MODEL;
+        registers[3] = SAMPLE;
+        registers[4] = combine([1 / 6, MODEL]);
+      } else {
+        keepHistory(history.slice(0, this.linearHistory));
+        x = cur;
+        if (phase === 3) {
+          // the last RK call: ε is the RK4 combination; the next phase 0 rewrites cur_sample before reading it
+          eps = combine([1, sum], [1 / 6, MODEL]);
+        } else {
+          eps = MODEL;
+          registers[3] = cur;
+          registers[4] = combine([1, sum], [1 / 3, MODEL]);
+        }
+      }
+    } else {
+      transfer = this.plmsTransfer(timestep, this.linearHistory);
+      // the repeated timestep (counter 1) does not append its ε to the history
+      const ets = this.counter !== 1 ? [MODEL, ...history.slice(0, Math.min(this.linearHistory, 3))] : history.slice(0, this.linearHistory);
+      this.linearHistory = ets.length;
+      keepHistory(ets);
+      x = SAMPLE;
+      if (ets.length === 1 && this.counter === 0) {
+        eps = MODEL;
+        registers[this.curSampleRegister] = SAMPLE;
+      } else if (ets.length === 1 && this.counter === 1) {
+        eps = combine([1 / 2, MODEL], [1 / 2, history[0]]);
+        x = cur;
+      } else {
+        const weights = PLMS_WEIGHTS[ets.length - 1];
+        eps = combine(...weights.map((w, j) => [w, ets[j]] as const));
+      }
+    }
+    const { sqrtA, sqrtB, sampleCoeff, epsCoeff } = this.transferScalars(transfer.t, transfer.prevTimestep);
+    // v-prediction is turned into ε first, with the transfer's sample (prevSample above)
+    if (this.predictionType === 'v_prediction') eps = combine([sqrtA, eps], [sqrtB, x]);
+    this.counter += 1;
+    return { drawsNoise: false, prevSample: combine([sampleCoeff, x], [-epsCoeff, eps]), predOriginalSample: null, registers };
   }
 
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
