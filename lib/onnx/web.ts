@@ -1,8 +1,12 @@
 /**
  * onnxruntime-web session factory (browser worker only). WebGPU is tried first; the
  * choice and the reason for it are reported so the UI can say which backend runs.
+ *
+ * Each backend loads its own build of the runtime, on first use: WebGPU the JSEP/asyncify
+ * build (`onnxruntime-web/webgpu`), wasm the plain one (`onnxruntime-web/wasm`), which has
+ * no asyncify instrumentation and loads and runs faster (docs/architecture.md, "The wasm path").
  */
-import * as ort from 'onnxruntime-web/webgpu';
+import type * as OrtWeb from 'onnxruntime-web/webgpu';
 import { DeviceLostError, OutOfMemoryError } from '../errors';
 import type { Backend, BackendPreference, DeviceLoss, ModelSession, SessionFactory } from './types';
 import { runtimeError } from './runtime-errors';
@@ -50,12 +54,78 @@ export async function chooseBackend(pref: BackendPreference): Promise<BackendCho
   return { backend: 'webgpu', reason: `WebGPU on ${name}`, adapter: name };
 }
 
-export function configureRuntime(wasmPaths: string): void {
-  ort.env.wasm.wasmPaths = wasmPaths;
+/** Both builds have the same API (one types.d.ts); they differ in the kernels and the wasm they load. */
+type Ort = typeof OrtWeb;
+export type RuntimeBuild = 'webgpu' | 'wasm';
+
+/**
+ * Literal specifiers, one per build, so the bundler makes a chunk for each and a worker fetches
+ * only the builds it uses. Each build carries its own copy of onnxruntime-common (its own `env`).
+ */
+const IMPORTS: Readonly<Record<RuntimeBuild, () => Promise<Ort>>> = {
+  webgpu: () => import('onnxruntime-web/webgpu'),
+  wasm: () => import('onnxruntime-web/wasm'),
+};
+
+const builds: Partial<Record<RuntimeBuild, Promise<Ort>>> = {};
+/** The WebGPU build once loaded: its `env.webgpu.device` is the device sessions run on. */
+let webgpuOrt: Ort | null = null;
+
+/**
+ * The build a backend runs on. wasm takes the plain build unless this worker already runs the
+ * WebGPU build and not the plain one (a backend switch or the shader-f16 fallback): that build's
+ * wasm EP then, since each build is its own wasm instance and a second heap (which never shrinks,
+ * and has held a whole model's bytes at load) would double the worker's memory.
+ */
+export function buildFor(backend: BackendChoice['backend'], loaded: Partial<Record<RuntimeBuild, unknown>>): RuntimeBuild {
+  if (backend === 'webgpu') return 'webgpu';
+  return loaded.webgpu !== undefined && loaded.wasm === undefined ? 'webgpu' : 'wasm';
+}
+
+/**
+ * wasm threads: onnxruntime's intra-op pool, at most 4 (more did not pay in ort's own tests and
+ * each is a pthread worker), only with SharedArrayBuffer, i.e. a cross-origin-isolated page.
+ */
+export function wasmThreads(ctx: { isolated: boolean; cores: number }): number {
+  return ctx.isolated ? Math.max(1, Math.min(4, ctx.cores)) : 1;
+}
+
+interface RuntimeConfig {
+  wasmPaths?: string;
+  numThreads: number;
+}
+
+function defaultConfig(): RuntimeConfig {
   // Threads need SharedArrayBuffer, i.e. a cross-origin-isolated page (COOP/COEP headers).
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
-  ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, cores)) : 1;
+  return { numThreads: wasmThreads({ isolated, cores }) };
+}
+
+let config: RuntimeConfig | null = null;
+
+function apply(ort: Ort, c: RuntimeConfig): void {
+  if (c.wasmPaths !== undefined) ort.env.wasm.wasmPaths = c.wasmPaths;
+  ort.env.wasm.numThreads = c.numThreads;
+}
+
+/** Where the runtime's .mjs/.wasm files are served (the worker: '/ort/'); applies to every build, loaded or not. */
+export function configureRuntime(wasmPaths: string): void {
+  config = { ...defaultConfig(), wasmPaths };
+  for (const build of Object.values(builds)) void build.then((ort) => apply(ort, config!));
+}
+
+/** The build for `backend`, loaded once per worker and configured before its first session. */
+function runtimeFor(backend: BackendChoice['backend']): Promise<Ort> {
+  const build = buildFor(backend, builds);
+  builds[build] ??= IMPORTS[build]().then((ort) => {
+    apply(ort, (config ??= defaultConfig()));
+    if (build === 'webgpu') webgpuOrt = ort;
+    return ort;
+  });
+  // A chunk that failed to arrive (offline, a new deploy) is fetched again by the next load.
+  builds[build].catch(() => delete builds[build]);
+  return builds[build];
 }
 
 /** The slice of a GPUDevice this file uses (no WebGPU type package in the project). */
@@ -86,7 +156,8 @@ let watched: WatchedDevice | null = null;
 const lossListeners = new Set<(loss: DeviceLoss) => void>();
 
 function watchDevice(): WatchedDevice | null {
-  const device = (ort.env.webgpu as unknown as { device?: unknown }).device as GpuDeviceLike | undefined;
+  if (!webgpuOrt) return watched;
+  const device = (webgpuOrt.env.webgpu as unknown as { device?: unknown }).device as GpuDeviceLike | undefined;
   if (!device || typeof device !== 'object' || !('lost' in device)) return watched;
   if (watched?.device === device) return watched;
   const w: WatchedDevice = {
@@ -175,6 +246,7 @@ export function createWebSessionFactory(backend: BackendChoice['backend']): Sess
     async create({ label, model, externalData = [] }) {
       let session: ModelSession;
       try {
+        const ort = await runtimeFor(backend);
         const created = await ort.InferenceSession.create(model, {
           executionProviders: [backend],
           graphOptimizationLevel: 'all',
