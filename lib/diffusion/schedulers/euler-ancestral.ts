@@ -5,7 +5,8 @@
  * step included (where σ_up = 0).
  */
 import type { NoiseSource } from '../../random/noise-source';
-import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import type { LinearForm, LinearStep, Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import { MODEL, NOISE, SAMPLE, combine } from './linear-apply';
 import {
   TIMESTEP_SPACINGS,
   alphasCumprodOf,
@@ -63,6 +64,8 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
   private _timesteps: number[];
   private stepIndex: number | null = null;
   private beginIndex: number | null = null;
+  /** Single-step, every config linear. */
+  readonly linear: LinearForm;
 
   constructor(config: RawSchedulerConfig = {}) {
     const c = withDefaults(CLASS, config, EULER_ANCESTRAL_DEFAULTS);
@@ -83,6 +86,7 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
 
     this._sigmas = [...Array.from(this.trainSigmas).reverse(), 0];
     this._timesteps = npLinspace(0, this.T - 1, this.T).reverse();
+    this.linear = { problem: () => null, registers: 0, inputScale: (t) => 1 / this.inputDivisor(t), step: (t) => this.linearStep(t) };
   }
 
   get timesteps(): readonly number[] {
@@ -122,17 +126,22 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
     this.stepIndex = this.beginIndex === null ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true }) : this.beginIndex;
   }
 
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
+  /** sqrt(σ² + 1) at the current step (the U-Net input is x / this); starts the step index as diffusers does. */
+  private inputDivisor(timestep: number): number {
     if (this.stepIndex === null) this.initStepIndex(timestep);
     const sigma = this._sigmas[this.stepIndex as number];
-    const scale = Math.sqrt(sigma * sigma + 1);
+    return Math.sqrt(sigma * sigma + 1);
+  }
+
+  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
+    const scale = this.inputDivisor(timestep);
     const out = new Float32Array(sample.length);
     for (let i = 0; i < out.length; i++) out[i] = sample[i] / scale;
     return out;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
-    checkSameLength(CLASS, modelOutput, sample);
+  /** The per-step scalars of `step` (shared with the linear form, so they have one home). */
+  private stepScalars(timestep: number): { idx: number; sigma: number; sigmaUp: number; dt: number; vScale: number; vSampleScale: number } {
     if (this.stepIndex === null) this.initStepIndex(timestep);
     const idx = this.stepIndex as number;
     if (idx + 1 >= this._sigmas.length) {
@@ -142,9 +151,19 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
     const sigmaTo = this._sigmas[idx + 1];
     const sigmaUp = Math.sqrt((sigmaTo * sigmaTo * (sigma * sigma - sigmaTo * sigmaTo)) / (sigma * sigma));
     const sigmaDown = Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
-    const dt = sigmaDown - sigma;
-    const vScale = -sigma / Math.sqrt(sigma * sigma + 1);
-    const vSampleScale = 1 / (sigma * sigma + 1);
+    return {
+      idx,
+      sigma,
+      sigmaUp,
+      dt: sigmaDown - sigma,
+      vScale: -sigma / Math.sqrt(sigma * sigma + 1),
+      vSampleScale: 1 / (sigma * sigma + 1),
+    };
+  }
+
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+    checkSameLength(CLASS, modelOutput, sample);
+    const { idx, sigma, sigmaUp, dt, vScale, vSampleScale } = this.stepScalars(timestep);
 
     const n = sample.length;
     const z = drawNoise(CLASS, noise, n);
@@ -160,6 +179,15 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
     }
     this.stepIndex = idx + 1;
     return { prevSample: prev, predOriginalSample: predOriginal };
+  }
+
+  /** `step` as coefficients: the Euler step to σ_down plus σ_up·z (drawn on every step, the last one too). */
+  private linearStep(timestep: number): LinearStep {
+    const { idx, sigma, sigmaUp, dt, vScale, vSampleScale } = this.stepScalars(timestep);
+    const x0 = this.predictionType === 'epsilon' ? combine([1, SAMPLE], [-sigma, MODEL]) : combine([vScale, MODEL], [vSampleScale, SAMPLE]);
+    const derivative = combine([1 / sigma, SAMPLE], [-1 / sigma, x0]);
+    this.stepIndex = idx + 1;
+    return { drawsNoise: true, prevSample: combine([1, SAMPLE], [dt, derivative], [sigmaUp, NOISE]), predOriginalSample: x0, registers: [] };
   }
 
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {

@@ -9,7 +9,8 @@
  * diffusers' generator (with no NoiseSource and no churn the draw is skipped).
  */
 import type { NoiseSource } from '../../random/noise-source';
-import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import type { LinearForm, LinearStep, Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import { MODEL, NOISE, SAMPLE, combine } from './linear-apply';
 import {
   PREDICTION_TYPES,
   TIMESTEP_SPACINGS,
@@ -75,6 +76,8 @@ export class EulerDiscreteScheduler implements Scheduler {
   sTmin: number;
   sTmax: number;
   sNoise: number;
+  /** Single-step, every config linear (s_churn included: the churn noise enters linearly). */
+  readonly linear: LinearForm;
 
   private readonly T: number;
   private readonly spacing: TimestepSpacing;
@@ -135,6 +138,7 @@ export class EulerDiscreteScheduler implements Scheduler {
     this.sTmin = options.sTmin ?? 0;
     this.sTmax = options.sTmax ?? Infinity;
     this.sNoise = options.sNoise ?? 1;
+    this.linear = { problem: () => null, registers: 0, inputScale: (t) => 1 / this.inputDivisor(t), step: (t) => this.linearStep(t) };
   }
 
   get timesteps(): readonly number[] {
@@ -194,17 +198,30 @@ export class EulerDiscreteScheduler implements Scheduler {
     this.stepIndex = this.beginIndex === null ? indexForTimestep(CLASS, this._timesteps, timestep, { float32: true }) : this.beginIndex;
   }
 
-  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
+  /** sqrt(σ² + 1) at the current step (the U-Net input is x / this); starts the step index as diffusers does. */
+  private inputDivisor(timestep: number): number {
     if (this.stepIndex === null) this.initStepIndex(timestep);
     const sigma = this._sigmas[this.stepIndex as number];
-    const scale = Math.sqrt(sigma * sigma + 1);
+    return Math.sqrt(sigma * sigma + 1);
+  }
+
+  scaleModelInput(sample: Float32Array, timestep: number): Float32Array {
+    const scale = this.inputDivisor(timestep);
     const out = new Float32Array(sample.length);
     for (let i = 0; i < out.length; i++) out[i] = sample[i] / scale;
     return out;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
-    checkSameLength(CLASS, modelOutput, sample);
+  /** The per-step scalars of `step` (shared with the linear form, so they have one home). */
+  private stepScalars(timestep: number): {
+    idx: number;
+    gamma: number;
+    sigmaHat: number;
+    churn: number;
+    dt: number;
+    vScale: number;
+    vSampleScale: number;
+  } {
     if (this.stepIndex === null) this.initStepIndex(timestep);
     const idx = this.stepIndex as number;
     if (idx + 1 >= this._sigmas.length) {
@@ -212,13 +229,23 @@ export class EulerDiscreteScheduler implements Scheduler {
     }
     const sigma = this._sigmas[idx];
     const gamma = this.sTmin <= sigma && sigma <= this.sTmax ? Math.min(this.sChurn / (this._sigmas.length - 1), 2 ** 0.5 - 1) : 0;
+    const sigmaHat = sigma * (gamma + 1);
+    return {
+      idx,
+      gamma,
+      sigmaHat,
+      churn: gamma > 0 ? Math.sqrt(sigmaHat * sigmaHat - sigma * sigma) * this.sNoise : 0,
+      dt: this._sigmas[idx + 1] - sigmaHat,
+      vScale: -sigma / Math.sqrt(sigma * sigma + 1),
+      vSampleScale: 1 / (sigma * sigma + 1),
+    };
+  }
+
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+    checkSameLength(CLASS, modelOutput, sample);
+    const { idx, gamma, sigmaHat, churn, dt, vScale, vSampleScale } = this.stepScalars(timestep);
     // diffusers draws this noise on every step; skip only when it cannot matter and no source is given
     const z = gamma > 0 || noise ? drawNoise(CLASS, noise, sample.length) : null;
-    const sigmaHat = sigma * (gamma + 1);
-    const churn = gamma > 0 ? Math.sqrt(sigmaHat * sigmaHat - sigma * sigma) * this.sNoise : 0;
-    const dt = this._sigmas[idx + 1] - sigmaHat;
-    const vScale = -sigma / Math.sqrt(sigma * sigma + 1);
-    const vSampleScale = 1 / (sigma * sigma + 1);
 
     const n = sample.length;
     const predOriginal = new Float32Array(n);
@@ -233,6 +260,25 @@ export class EulerDiscreteScheduler implements Scheduler {
     }
     this.stepIndex = idx + 1;
     return { prevSample: prev, predOriginalSample: predOriginal };
+  }
+
+  /**
+   * `step` as coefficients: the churned x̂ = x + churn·z, x0 from x̂ and the model output, and
+   * the Euler step x̂ + dt·(x̂ − x0)/σ̂. It draws noise on every step, as step() does when given
+   * a NoiseSource (the pipeline always gives one), with coefficient 0 when γ = 0.
+   */
+  private linearStep(timestep: number): LinearStep {
+    const { idx, gamma, sigmaHat, churn, dt, vScale, vSampleScale } = this.stepScalars(timestep);
+    const x = gamma > 0 ? combine([1, SAMPLE], [churn, NOISE]) : SAMPLE;
+    const x0 =
+      this.predictionType === 'epsilon'
+        ? combine([1, x], [-sigmaHat, MODEL])
+        : this.predictionType === 'v_prediction'
+          ? combine([vScale, MODEL], [vSampleScale, x])
+          : MODEL;
+    const derivative = combine([1 / sigmaHat, x], [-1 / sigmaHat, x0]);
+    this.stepIndex = idx + 1;
+    return { drawsNoise: true, prevSample: combine([1, x], [dt, derivative]), predOriginalSample: x0, registers: [] };
   }
 
   /** x0 + σ·ε at the timestep's σ (begin index when img2img set one). */
