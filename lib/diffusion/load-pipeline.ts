@@ -14,6 +14,7 @@ import { parseSchedulerConfig } from '../models/manifest';
 import { rewriteInputToFloat32 } from '../onnx/graph-edit';
 import type { ModelSession, SessionFactory, TransferMeter } from '../onnx/types';
 import { ClipTokenizer } from '../tokenizer';
+import { HelperSessions } from './device-loop/helpers';
 import { checkPartsFit } from './part-compat';
 import { ioFromGraph, OnDemandSession } from './part-sessions';
 import { defaultSchedulerConfig, recognizeFamily, SD_TRAINING_SCHEDULE, type RecognisedFamily } from './families';
@@ -38,6 +39,8 @@ export interface PipelineModels {
   backend: SessionFactory['backend'];
   /** The factory's byte counter, for GenerateResult.transfer. */
   transfers?: TransferMeter;
+  /** The GPU-resident loop's small graphs (lib/diffusion/device-loop), opened on this factory on first use. */
+  helpers?: HelperSessions;
   /** The text encoder and VAE decoder are opened for their step and released after it (OnDemandSession). */
   lowMemory: boolean;
 }
@@ -174,6 +177,7 @@ export async function loadPipeline(
       warnings,
       backend: factory.backend,
       transfers: factory.transfers,
+      helpers: new HelperSessions((label, model) => factory.create({ label, model })),
       lowMemory,
     };
   } catch (err) {
@@ -184,7 +188,7 @@ export async function loadPipeline(
 
 export async function releasePipeline(models: PipelineModels): Promise<void> {
   const sessions = [models.textEncoder, models.unet, models.vaeDecoder, models.vaeEncoder, models.controlnet];
-  await Promise.all(sessions.map((s) => s?.release()));
+  await Promise.all([...sessions.map((s) => s?.release()), models.helpers?.release()]);
 }
 
 /** The only image size a U-Net with static spatial dims accepts (WebNN-style exports), else null. */

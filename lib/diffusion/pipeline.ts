@@ -4,7 +4,7 @@
  */
 import { CancelledError, InvalidParamsError, ModelFolderError } from '../errors';
 import { TorchGenerator } from '../random/torch-generator';
-import { hasInput, type Feed, type TransferCount } from '../onnx/types';
+import { hasInput, type DeviceTensor, type Feed, type TransferCount } from '../onnx/types';
 import { transferSince } from '../onnx/transfer-meter';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
 import { imageToTensor, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
@@ -17,7 +17,9 @@ import { checkDecoded, checkLatents, flatImageWarning } from './image-check';
 import { encodeImage, getTimesteps } from './img2img';
 import type { PipelineModels } from './load-pipeline';
 import { unloadAfterUse } from './part-sessions';
-import { createScheduler, schedulerLabel } from './schedulers';
+import { createScheduler, schedulerLabel, type Scheduler } from './schedulers';
+import { chooseLoop, type LoopPreference } from './device-loop/choose';
+import { denoiseOnDevice, encodeOnDevice, newOwned, vaeInputOnDevice } from './device-loop/loop';
 import { yieldToEventLoop } from './yield';
 
 export { CancelledError };
@@ -55,12 +57,20 @@ export interface GenerateHooks {
   extraUnetFeeds?: (ctx: UnetStepContext) => Promise<Record<string, Feed>>;
   /** Monotonic clock in ms; injectable for tests. */
   now?: () => number;
+  /** Which denoising loop (device-loop/choose.ts); `auto` keeps it on the GPU on WebGPU. */
+  loop?: LoopPreference;
+  /** onPreview every k-th step (1: every step); on the GPU loop each preview is a download. */
+  previewEvery?: number;
 }
 
 export interface LoopTransfer {
   loop: 'host' | 'device';
+  /** Why the host loop ran (WebGPU would have kept the loop on the GPU). */
+  hostReason?: string;
   steps: number;
   bytes: Record<string, TransferCount>;
+  /** Of the uploads, the ancestral noise (n floats per step for stochastic samplers). */
+  noiseBytes: number;
 }
 
 export interface GenerateResult {
@@ -212,63 +222,173 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
   const t0 = now();
   const images = hooks.images ?? {};
 
-  // 1. Check inputs
+  // 1. Check inputs, and pick the loop (device-loop/choose.ts: on the GPU for WebGPU)
   const vaeScale = models.folder.vaeDownsample;
   checkInputs(params, vaeScale);
   checkSteps(params, models.schedulerConfig); // what this model's scheduler can run (schedulers' stepsProblem), before any work
   // LCM's U-Net is distilled to follow guidance alone: no unconditional pass (diffusers' LCM pipeline).
   const doCfg = models.family.family.classifierFreeGuidance && params.guidanceScale > 1;
   if (images.init && !models.vaeEncoder) throw new InvalidParamsError('this model folder has no vae_encoder/ graph: img2img needs one', 'init');
-
-  // 2–3. Tokenize and encode the prompt (and the negative prompt for CFG); low-memory mode releases the encoder here
-  let textEmbeddings: Tensor;
+  const choice = chooseLoop(models, params, doCfg, hooks.loop ?? 'auto', hooks.extraUnetFeeds !== undefined);
+  const owned = newOwned(); // the device loop's tensors, freed whatever happens
   try {
-    const cond = await encodePrompt(models, params.prompt);
-    textEmbeddings = doCfg ? concatBatch(await encodePrompt(models, params.negativePrompt), cond) : cond;
+    // 2–3. Tokenize and encode the prompt (and the negative prompt for CFG); low-memory mode releases the encoder here
+    let textEmbeddings: Tensor | null = null;
+    const prompts: DeviceTensor[] = [];
+    try {
+      if (choice.loop === 'device') {
+        if (doCfg) prompts.push(await encodeOnDevice(models, params.negativePrompt, owned));
+        prompts.push(await encodeOnDevice(models, params.prompt, owned));
+      } else {
+        const cond = await encodePrompt(models, params.prompt);
+        textEmbeddings = doCfg ? concatBatch(await encodePrompt(models, params.negativePrompt), cond) : cond;
+      }
+    } finally {
+      await unloadAfterUse(models.textEncoder);
+    }
+    const textEncoderMs = now() - t0;
+
+    // 4. Prepare timesteps (img2img keeps the tail that strength asks for)
+    const config = { ...models.schedulerConfig };
+    if (params.timestepSpacing) config.timestep_spacing = params.timestepSpacing;
+    const scheduler = createScheduler(params.scheduler, config);
+    scheduler.setTimesteps(params.steps);
+    let timesteps = [...scheduler.timesteps];
+    const strength = params.strength ?? DEFAULT_STRENGTH;
+    if (images.init) {
+      const kept = getTimesteps(timesteps, params.steps, strength, scheduler.order);
+      timesteps = kept.timesteps;
+      scheduler.setBeginIndex?.(kept.tStart * scheduler.order);
+    }
+
+    // 5. Prepare latents: seeded noise × init_noise_sigma, or the noised init image
+    const channels = declaredDim(models.unet, 'sample', 1, 4);
+    const shape = [1, channels, params.height / vaeScale, params.width / vaeScale];
+    const generator = new TorchGenerator(params.seed);
+    let latents: Tensor;
+    if (images.init && models.vaeEncoder) {
+      const pixels = imageToTensor(images.init, params.width, params.height, 'signed');
+      const initLatents = await encodeImage(models.vaeEncoder, pixels, generator, models.folder.vaeScalingFactor);
+      const noise = generator.randn(numel(initLatents.dims));
+      latents = tensor(initLatents.dims, scheduler.addNoise(initLatents.data, noise, timesteps[0]));
+    } else {
+      const noise = generator.randn(numel(shape));
+      latents = tensor(
+        shape,
+        noise.map((v) => v * scheduler.initNoiseSigma),
+      );
+    }
+
+    // 6. Denoising loop: [controlnet → residuals] → unet([uncond, cond]) → CFG → scheduler.step
+    const constant = constantUnetFeeds(models, params, [doCfg ? 2 : 1, ...latents.dims.slice(1)], images.control !== undefined);
+    const keep = controlKeep(timesteps.length, params.controlStart ?? CONTROL_DEFAULTS.controlStart, params.controlEnd ?? CONTROL_DEFAULTS.controlEnd);
+    const scales = keep.map((k) => (images.control ? (params.controlScale ?? CONTROL_DEFAULTS.controlScale) * k : 0));
+    const bytesBefore = models.transfers?.snapshot() ?? {};
+    const loopArgs = { models, params, doCfg, scheduler, timesteps, generator, latents, constant, scales, now, t0, hooks };
+    let loop: LoopOutput;
+    let noiseBytes = 0;
+    if (choice.loop === 'device') {
+      const control = images.control ? imageToTensor(images.control, params.width, params.height, 'unit') : null;
+      const out = await denoiseOnDevice(
+        {
+          ...loopArgs,
+          control,
+          controlScales: scales,
+          constantFeeds: constant.feeds,
+          needZeros: constant.needZeros,
+          signal: hooks.signal,
+          onProgress: hooks.onProgress,
+          onPreview: hooks.onPreview,
+          previewEvery: hooks.previewEvery ?? 1,
+        },
+        prompts,
+        owned,
+      );
+      noiseBytes = out.noiseBytes;
+      loop = { latents: out.hostLatents, device: out.latents, unetStepMs: out.unetStepMs, controlnetStepMs: out.controlnetStepMs };
+      checkLatents(out.hostLatents.data, models.unet.label, timesteps.length, timesteps.length, timesteps.at(-1) ?? 0); // NaN/∞ seen once, at the end
+    } else {
+      loop = await denoiseOnHost({ ...loopArgs, textEmbeddings: textEmbeddings!, images });
+    }
+    const transfer: LoopTransfer = {
+      loop: choice.loop,
+      ...(choice.loop === 'host' && { hostReason: choice.reason }),
+      steps: timesteps.length,
+      bytes: transferSince(bytesBefore, models.transfers?.snapshot() ?? {}),
+      noiseBytes,
+    };
+
+    // 7. Decode: latents / scaling_factor → VAE → image in [0,1]
+    const vaeStart = now();
+    const vaeInput: Feed = loop.device
+      ? await vaeInputOnDevice(models, loop.device, owned)
+      : {
+          kind: 'float',
+          tensor: tensor(
+            loop.latents.dims,
+            loop.latents.data.map((v) => v / models.folder.vaeScalingFactor),
+          ),
+        };
+    let decoded: Record<string, Tensor>;
+    try {
+      decoded = await models.vaeDecoder.run({ latent_sample: vaeInput });
+    } finally {
+      await unloadAfterUse(models.vaeDecoder); // low-memory mode: opened for this one run
+    }
+    const sample = decoded.sample ?? Object.values(decoded)[0];
+    if (!sample) throw new ModelFolderError('unsupported-model', models.vaeDecoder.label, `${models.vaeDecoder.label}: produced no sample`);
+    checkDecoded(sample.data, models.vaeDecoder.label); // NaN/∞ → NonFiniteOutputError naming the VAE
+    const image = vaeOutputToImage(sample);
+    const flat = flatImageWarning(image, models.vaeDecoder.label); // a flat/black image is kept, with a warning
+    const vaeMs = now() - vaeStart;
+
+    return {
+      image,
+      latents: loop.latents,
+      timesteps,
+      sampler: schedulerLabel(scheduler),
+      controlScales: images.control ? scales : [],
+      timings: { textEncoderMs, unetStepMs: loop.unetStepMs, controlnetStepMs: loop.controlnetStepMs, vaeMs, totalMs: now() - t0 },
+      transfer,
+      warnings: flat ? [flat] : [],
+    };
   } finally {
-    await unloadAfterUse(models.textEncoder);
+    owned.dropAll();
   }
-  const textEncoderMs = now() - t0;
+}
 
-  // 4. Prepare timesteps (img2img keeps the tail that strength asks for)
-  const config = { ...models.schedulerConfig };
-  if (params.timestepSpacing) config.timestep_spacing = params.timestepSpacing;
-  const scheduler = createScheduler(params.scheduler, config);
-  scheduler.setTimesteps(params.steps);
-  let timesteps = [...scheduler.timesteps];
-  const strength = params.strength ?? DEFAULT_STRENGTH;
-  if (images.init) {
-    const kept = getTimesteps(timesteps, params.steps, strength, scheduler.order);
-    timesteps = kept.timesteps;
-    scheduler.setBeginIndex?.(kept.tStart * scheduler.order);
-  }
+interface LoopOutput {
+  latents: Tensor;
+  /** The same latents on the device (device loop only), for the VAE. */
+  device?: DeviceTensor;
+  unetStepMs: number[];
+  controlnetStepMs: number[];
+}
 
-  // 5. Prepare latents: seeded noise × init_noise_sigma, or the noised init image
-  const channels = declaredDim(models.unet, 'sample', 1, 4);
-  const shape = [1, channels, params.height / vaeScale, params.width / vaeScale];
-  const generator = new TorchGenerator(params.seed);
-  let latents: Tensor;
-  if (images.init && models.vaeEncoder) {
-    const pixels = imageToTensor(images.init, params.width, params.height, 'signed');
-    const initLatents = await encodeImage(models.vaeEncoder, pixels, generator, models.folder.vaeScalingFactor);
-    const noise = generator.randn(numel(initLatents.dims));
-    latents = tensor(initLatents.dims, scheduler.addNoise(initLatents.data, noise, timesteps[0]));
-  } else {
-    const noise = generator.randn(numel(shape));
-    latents = tensor(
-      shape,
-      noise.map((v) => v * scheduler.initNoiseSigma),
-    );
-  }
+interface HostLoopInput {
+  models: PipelineModels;
+  params: GenerateParams;
+  doCfg: boolean;
+  scheduler: Scheduler;
+  timesteps: readonly number[];
+  generator: TorchGenerator;
+  latents: Tensor;
+  textEmbeddings: Tensor;
+  images: GenerateImages;
+  constant: { feeds: Record<string, Feed>; needZeros: boolean };
+  scales: readonly number[];
+  now: () => number;
+  t0: number;
+  hooks: GenerateHooks;
+}
 
-  // 6. Denoising loop: [controlnet → residuals] → unet([uncond, cond]) → CFG → scheduler.step
-  const constant = constantUnetFeeds(models, params, [doCfg ? 2 : 1, ...latents.dims.slice(1)], images.control !== undefined);
+/** Step 6 in JS, in diffusers' order of operations: every tensor comes back to the host each step. */
+async function denoiseOnHost(input: HostLoopInput): Promise<LoopOutput> {
+  const { models, params, doCfg, scheduler, timesteps, generator, textEmbeddings, images, constant, scales, now, t0, hooks } = input;
+  let latents = input.latents;
   const control = controlRunner(models, images.control, params.width, params.height, constant.needZeros);
-  const keep = controlKeep(timesteps.length, params.controlStart ?? CONTROL_DEFAULTS.controlStart, params.controlEnd ?? CONTROL_DEFAULTS.controlEnd);
-  const controlScales: number[] = [];
   const unetStepMs: number[] = [];
   const controlnetStepMs: number[] = [];
-  const bytesBefore = models.transfers?.snapshot() ?? {};
   for (let i = 0; i < timesteps.length; i++) {
     await yieldToEventLoop();
     if (hooks.signal?.aborted) throw new CancelledError(i);
@@ -278,11 +398,9 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
     const latentInput = doCfg ? concatBatch(scaled, scaled) : scaled;
     let extra: Record<string, Feed> = { ...constant.feeds };
     if (control) {
-      const scale = images.control ? (params.controlScale ?? CONTROL_DEFAULTS.controlScale) * keep[i] : 0;
-      if (images.control) controlScales.push(scale);
       const timestepFeed = scalarFeed(models.controlnet!, 'timestep', t, latentInput.dims[0]);
       const controlStart = now();
-      extra = { ...extra, ...(await control.residuals({ latentInput, timestepFeed, textEmbeddings, scale })) };
+      extra = { ...extra, ...(await control.residuals({ latentInput, timestepFeed, textEmbeddings, scale: scales[i] })) };
       controlnetStepMs.push(now() - controlStart);
     }
     if (hooks.extraUnetFeeds) extra = { ...extra, ...(await hooks.extraUnetFeeds({ stepIndex: i, timestep: t, latentInput, textEmbeddings })) };
@@ -300,38 +418,7 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
     latents = tensor(latents.dims, out.prevSample);
     unetStepMs.push(now() - stepStart);
     hooks.onProgress?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, elapsedMs: now() - t0 });
-    hooks.onPreview?.(tensor(latents.dims, out.predOriginalSample ?? out.prevSample), i + 1);
+    if (hooks.onPreview && (i + 1) % (hooks.previewEvery ?? 1) === 0) hooks.onPreview(tensor(latents.dims, out.predOriginalSample ?? out.prevSample), i + 1);
   }
-
-  const transfer: LoopTransfer = { loop: 'host', steps: timesteps.length, bytes: transferSince(bytesBefore, models.transfers?.snapshot() ?? {}) };
-
-  // 7. Decode: latents / scaling_factor → VAE → image in [0,1]
-  const vaeStart = now();
-  const scaledLatents = tensor(
-    latents.dims,
-    latents.data.map((v) => v / models.folder.vaeScalingFactor),
-  );
-  let decoded: Record<string, Tensor>;
-  try {
-    decoded = await models.vaeDecoder.run({ latent_sample: { kind: 'float', tensor: scaledLatents } });
-  } finally {
-    await unloadAfterUse(models.vaeDecoder); // low-memory mode: opened for this one run
-  }
-  const sample = decoded.sample ?? Object.values(decoded)[0];
-  if (!sample) throw new ModelFolderError('unsupported-model', models.vaeDecoder.label, `${models.vaeDecoder.label}: produced no sample`);
-  checkDecoded(sample.data, models.vaeDecoder.label); // NaN/∞ → NonFiniteOutputError naming the VAE
-  const image = vaeOutputToImage(sample);
-  const flat = flatImageWarning(image, models.vaeDecoder.label); // a flat/black image is kept, with a warning
-  const vaeMs = now() - vaeStart;
-
-  return {
-    image,
-    latents,
-    timesteps,
-    sampler: schedulerLabel(scheduler),
-    controlScales,
-    timings: { textEncoderMs, unetStepMs, controlnetStepMs, vaeMs, totalMs: now() - t0 },
-    transfer,
-    warnings: flat ? [flat] : [],
-  };
+  return { latents, unetStepMs, controlnetStepMs };
 }

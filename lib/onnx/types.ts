@@ -18,8 +18,22 @@ export interface IoInfo {
   readonly shape: ReadonlyArray<number | string>;
 }
 
-/** A host value to feed. Integer inputs are given as plain numbers and cast by the seam. */
-export type Feed = { kind: 'float'; tensor: Tensor } | { kind: 'int'; dims: readonly number[]; values: ArrayLike<number> };
+/**
+ * A tensor left where the runtime computed it — a GPU buffer on WebGPU, the runtime's own
+ * memory elsewhere — and fed to the next run without a copy (the GPU-resident loop).
+ * Its owner disposes it; a disposed tensor cannot be fed or downloaded.
+ */
+export interface DeviceTensor {
+  readonly kind: 'device';
+  readonly dims: readonly number[];
+  readonly type: ElementType;
+  /** A float32 host copy (counted as a download at the seam). */
+  download(): Promise<Tensor>;
+  dispose(): void;
+}
+
+/** A value to feed: host data (integer inputs as plain numbers, cast by the seam) or a DeviceTensor. */
+export type Feed = { kind: 'float'; tensor: Tensor } | { kind: 'int'; dims: readonly number[]; values: ArrayLike<number> } | DeviceTensor;
 
 export interface ModelSession {
   readonly label: string;
@@ -27,6 +41,8 @@ export interface ModelSession {
   readonly outputs: readonly IoInfo[];
   /** Runs the model; floating outputs come back as float32 host tensors. */
   run(feeds: Record<string, Feed>, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
+  /** Runs the model and leaves the outputs on the device. Absent where the seam cannot (test fakes). */
+  runOnDevice?(feeds: Record<string, Feed>, outputNames?: readonly string[]): Promise<Record<string, DeviceTensor>>;
   release(): Promise<void>;
 }
 

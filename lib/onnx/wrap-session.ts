@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor';
 import { ModelFolderError } from '../errors';
 import { runtimeError } from './runtime-errors';
 import type { RecordingMeter } from './transfer-meter';
-import type { ElementType, Feed, IoInfo, ModelSession } from './types';
+import type { DeviceTensor, ElementType, Feed, IoInfo, ModelSession } from './types';
 
 type OrtModule = Pick<typeof OrtCommon, 'Tensor'>;
 type Session = OrtCommon.InferenceSession;
@@ -22,8 +22,43 @@ function toIoInfo(meta: OrtCommon.InferenceSession.ValueMetadata): IoInfo {
   return { name: meta.name, type, shape: meta.shape };
 }
 
+/** The runtime tensor behind each DeviceTensor this seam handed out (kept out of the engine's types). */
+const onDevice = new WeakMap<DeviceTensor, { tensor: OrtCommon.Tensor; disposed: boolean }>();
+
+function deviceTensor(label: string, name: string, t: OrtCommon.Tensor, meter?: RecordingMeter): DeviceTensor {
+  const type = (SUPPORTED as readonly string[]).includes(t.type) ? (t.type as ElementType) : null;
+  if (!type) throw new ModelFolderError('unsupported-model', label, `${label}: output "${name}" is ${t.type}; Lantern keeps float or integer outputs`);
+  const entry = { tensor: t, disposed: false };
+  const handle: DeviceTensor = {
+    kind: 'device',
+    dims: [...t.dims],
+    type,
+    async download() {
+      if (entry.disposed) throw new Error(`${label}: output "${name}" was disposed before it was downloaded`);
+      const host = await toHost(label, name, t, false);
+      meter?.record(label, 'down', byteSize(t));
+      return host;
+    },
+    dispose() {
+      if (entry.disposed) return;
+      entry.disposed = true;
+      t.dispose();
+    },
+  };
+  onDevice.set(handle, entry);
+  return handle;
+}
+
+function fromDevice(label: string, info: IoInfo, feed: DeviceTensor): OrtCommon.Tensor {
+  const entry = onDevice.get(feed);
+  if (!entry) throw new Error(`${label}: input "${info.name}" was given a device tensor this runtime did not make`);
+  if (entry.disposed) throw new Error(`${label}: input "${info.name}" was given a disposed device tensor`);
+  if (info.type !== feed.type) throw new Error(`${label}: input "${info.name}" is ${info.type ?? 'unsupported'} but was given a ${feed.type} device tensor`);
+  return entry.tensor;
+}
+
 // Integer inputs truncate like numpy's astype(int64), as diffusers' ONNX pipeline casts timesteps.
-function toOrtTensor(ort: OrtModule, label: string, info: IoInfo, feed: Feed): OrtCommon.Tensor {
+function toOrtTensor(ort: OrtModule, label: string, info: IoInfo, feed: Exclude<Feed, DeviceTensor>): OrtCommon.Tensor {
   const dims = feed.kind === 'float' ? feed.tensor.dims : feed.dims;
   switch (info.type) {
     case 'float32':
@@ -55,9 +90,9 @@ function toOrtTensor(ort: OrtModule, label: string, info: IoInfo, feed: Feed): O
   }
 }
 
-async function toHost(label: string, name: string, t: OrtCommon.Tensor): Promise<Tensor> {
-  // Outputs left on the GPU (preferredOutputLocation) are downloaded here, then freed.
-  const data = t.location === 'cpu' ? t.data : await t.getData(true);
+async function toHost(label: string, name: string, t: OrtCommon.Tensor, release = true): Promise<Tensor> {
+  // Outputs left on the GPU (preferredOutputLocation) are downloaded here (and freed, unless the caller keeps the tensor).
+  const data = t.location === 'cpu' ? t.data : await t.getData(release);
   const dims = [...t.dims];
   if (t.type === 'float32') return { dims, data: data as Float32Array };
   if (t.type === 'float64') return { dims, data: Float32Array.from(data as Float64Array) };
@@ -79,40 +114,64 @@ function byteSize(t: OrtCommon.Tensor): number {
 export function wrapSession(ort: OrtModule, session: Session, label: string, meter?: RecordingMeter): ModelSession {
   const inputs = session.inputMetadata.map(toIoInfo);
   const outputs = session.outputMetadata.map(toIoInfo);
+  async function runWith<T>(
+    feeds: Record<string, Feed>,
+    outputNames: readonly string[] | undefined,
+    take: (results: Record<string, OrtCommon.Tensor>) => Promise<T>,
+  ): Promise<T> {
+    for (const info of inputs) {
+      if (!feeds[info.name]) throw new Error(`${label}: missing input "${info.name}"`);
+    }
+    for (const name of Object.keys(feeds)) {
+      if (!inputs.some((i) => i.name === name)) throw new Error(`${label}: model has no input "${name}"`);
+    }
+    const ortFeeds: Record<string, OrtCommon.Tensor> = {};
+    for (const info of inputs) {
+      const feed = feeds[info.name];
+      if (feed.kind === 'device') ortFeeds[info.name] = fromDevice(label, info, feed);
+    }
+    // Converting the feeds, running and reading the outputs all allocate (wasm heap, GPU
+    // buffers, host arrays): a failure anywhere here is the runtime's, and typed as such.
+    const start = performance.now();
+    try {
+      for (const info of inputs) {
+        const feed = feeds[info.name];
+        if (feed.kind === 'device') continue;
+        const t = toOrtTensor(ort, label, info, feed);
+        ortFeeds[info.name] = t;
+        meter?.record(label, 'up', byteSize(t));
+      }
+      const results = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+      const out = await take(results);
+      meter?.record(label, 'runs', 1);
+      meter?.record(label, 'runMs', performance.now() - start);
+      return out;
+    } catch (err) {
+      throw runtimeError(label, 'run failed', err);
+    }
+  }
+
   return {
     label,
     inputs,
     outputs,
     async run(feeds, outputNames) {
-      for (const info of inputs) {
-        if (!feeds[info.name]) throw new Error(`${label}: missing input "${info.name}"`);
-      }
-      for (const name of Object.keys(feeds)) {
-        if (!inputs.some((i) => i.name === name)) throw new Error(`${label}: model has no input "${name}"`);
-      }
-      // Converting the feeds, running and reading the outputs all allocate (wasm heap, GPU
-      // buffers, host arrays): a failure anywhere here is the runtime's, and typed as such.
-      const start = performance.now();
-      try {
-        const ortFeeds: Record<string, OrtCommon.Tensor> = {};
-        for (const info of inputs) {
-          const t = toOrtTensor(ort, label, info, feeds[info.name]);
-          ortFeeds[info.name] = t;
-          meter?.record(label, 'up', byteSize(t));
-        }
-        const results = outputNames ? await session.run(ortFeeds, [...outputNames]) : await session.run(ortFeeds);
+      return runWith(feeds, outputNames, async (results) => {
         const host: Record<string, Tensor> = {};
         for (const [name, t] of Object.entries(results)) {
           host[name] = await toHost(label, name, t);
           meter?.record(label, 'down', byteSize(t));
           t.dispose();
         }
-        meter?.record(label, 'runs', 1);
-        meter?.record(label, 'runMs', performance.now() - start);
         return host;
-      } catch (err) {
-        throw runtimeError(label, 'run failed', err);
-      }
+      });
+    },
+    async runOnDevice(feeds, outputNames) {
+      return runWith(feeds, outputNames, async (results) => {
+        const kept: Record<string, DeviceTensor> = {};
+        for (const [name, t] of Object.entries(results)) kept[name] = deviceTensor(label, name, t, meter);
+        return kept;
+      });
     },
     release: () => session.release(),
   };

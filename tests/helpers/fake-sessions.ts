@@ -74,7 +74,7 @@ export function fakeSessionFactory(opts: { timestepType?: 'int64' | 'float32' } 
           (f) => {
             const x = floatOf(f.sample);
             const e = floatOf(f.encoder_hidden_states);
-            const t = f.timestep.kind === 'int' ? Number(f.timestep.values[0]) : f.timestep.tensor.data[0];
+            const t = f.timestep.kind === 'int' ? Number(f.timestep.values[0]) : floatOf(f.timestep).data[0];
             const batch = x.dims[0];
             const per = x.data.length / batch;
             const perE = e.data.length / batch;
