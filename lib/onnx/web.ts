@@ -8,7 +8,7 @@
  */
 import type * as OrtWeb from 'onnxruntime-web/webgpu';
 import { DeviceLostError, OutOfMemoryError } from '../errors';
-import type { Backend, BackendPreference, DeviceLoss, ModelSession, SessionFactory } from './types';
+import type { Backend, BackendPreference, DeviceLoss, DeviceTensor, ModelSession, SessionFactory } from './types';
 import { runtimeError } from './runtime-errors';
 import { createTransferMeter } from './transfer-meter';
 import { wrapSession } from './wrap-session';
@@ -207,24 +207,35 @@ function onDevice(session: ModelSession, w: WatchedDevice): ModelSession {
         if (--w.open === 0 && w.loss && watched === w) watched = null;
       }
     },
-    async run(feeds, outputNames) {
-      if (w.loss) throw lostError(session.label, 'run refused', w.loss);
-      const ooms = w.ooms;
-      let out: Awaited<ReturnType<ModelSession['run']>>;
-      try {
-        out = await session.run(feeds, outputNames);
-      } catch (err) {
-        const loss = await lossSoon(w);
-        if (loss) throw lostError(session.label, 'run failed', loss);
-        if (w.ooms > ooms) throw new OutOfMemoryError(session.label, `${session.label}: run failed: WebGPU could not allocate a buffer (${w.lastOom})`);
-        throw err;
-      }
-      // A lost device or a failed allocation can still hand back numbers: never trust them.
-      if (w.loss) throw lostError(session.label, 'run failed', w.loss);
-      if (w.ooms > ooms) throw new OutOfMemoryError(session.label, `${session.label}: run failed: WebGPU could not allocate a buffer (${w.lastOom})`);
-      return out;
-    },
+    run: (feeds, outputNames) => guarded(session, w, () => session.run(feeds, outputNames)),
+    ...(session.runOnDevice && { runOnDevice: (feeds, outputNames) => guarded(session, w, () => session.runOnDevice!(feeds, outputNames)) }),
   };
+}
+
+function disposeDeviceTensors(out: object): void {
+  for (const t of Object.values(out) as Array<Partial<DeviceTensor>>) if (t.kind === 'device') t.dispose?.();
+}
+
+/** One run on a watched device: refused once it is lost, and its failure typed as a loss or an allocation failure. */
+async function guarded<T extends object>(session: ModelSession, w: WatchedDevice, run: () => Promise<T>): Promise<T> {
+  if (w.loss) throw lostError(session.label, 'run refused', w.loss);
+  const ooms = w.ooms;
+  let out: T;
+  try {
+    out = await run();
+  } catch (err) {
+    const loss = await lossSoon(w);
+    if (loss) throw lostError(session.label, 'run failed', loss);
+    if (w.ooms > ooms) throw new OutOfMemoryError(session.label, `${session.label}: run failed: WebGPU could not allocate a buffer (${w.lastOom})`);
+    throw err;
+  }
+  // A lost device or a failed allocation can still hand back numbers: never trust them.
+  if (w.loss || w.ooms > ooms) {
+    disposeDeviceTensors(out);
+    if (w.loss) throw lostError(session.label, 'run failed', w.loss);
+    throw new OutOfMemoryError(session.label, `${session.label}: run failed: WebGPU could not allocate a buffer (${w.lastOom})`);
+  }
+  return out;
 }
 
 /** Test hook (the worker installs it only with `?test-hooks=1`): destroys the WebGPU device, as a GPU reset would lose it. */
@@ -250,6 +261,8 @@ export function createWebSessionFactory(backend: BackendChoice['backend']): Sess
         const created = await ort.InferenceSession.create(model, {
           executionProviders: [backend],
           graphOptimizationLevel: 'all',
+          // Outputs stay in GPU buffers: the GPU-resident loop feeds them on; run() downloads them (wrap-session).
+          ...(backend === 'webgpu' && { preferredOutputLocation: 'gpu-buffer' as const }),
           ...(externalData.length > 0 && {
             externalData: externalData.map((e) => {
               if ('localPath' in e) throw new Error(`external data "${e.path}" given as a local path; the browser needs a URL or bytes`);

@@ -341,6 +341,7 @@ export class DiffusionWorkerHandler {
         images: req.images,
         signal,
         now: this.deps.now,
+        loop: req.loop,
         onProgress: (p) => this.post({ id: req.id, type: 'progress', step: p.step, totalSteps: p.totalSteps, elapsedMs: p.elapsedMs }),
         onPreview: req.previews
           ? (latents, step) => {

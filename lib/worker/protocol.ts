@@ -6,6 +6,7 @@ import type { GenerateParams } from '../diffusion/check-inputs';
 import type { SchedulerName } from '../diffusion/params';
 import type { GenerateImages, GenerateResult } from '../diffusion/pipeline';
 import type { Backend, BackendPreference } from '../onnx/types';
+import type { LoopPreference } from '../diffusion/device-loop/choose';
 import type { LanternManifest } from '../models/manifest';
 import type { LanternErrorCode, OomSuggestion } from '../errors';
 import type { FamilyId } from '../diffusion/families';
@@ -43,7 +44,15 @@ export function sourceLabel(source: ModelSourceSpec): string {
 export type WorkerRequest =
   /** lowMemory: the text encoder and VAE decoder live only while they run (less memory, slower generates). */
   | { id: string; type: 'load-model'; source: ModelSourceSpec; backend: BackendPreference; lowMemory?: boolean }
-  | { id: string; type: 'generate'; params: GenerateParams; previews: boolean; images?: GenerateImages }
+  | {
+      id: string;
+      type: 'generate';
+      params: GenerateParams;
+      previews: boolean;
+      images?: GenerateImages;
+      /** Which denoising loop (lib/diffusion/device-loop/choose.ts); the studio sends `?loop=` from its URL, default auto. */
+      loop?: LoopPreference;
+    }
   | { id: string; type: 'cancel'; target: string }
   | { id: string; type: 'count-tokens'; text: string };
 

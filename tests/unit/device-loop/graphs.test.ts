@@ -60,7 +60,7 @@ describe('stepGraph', () => {
         regs.forEach((r, j) => (feeds[`r${j}`] = f(r)));
         const out = await s.run(feeds);
 
-        let guided = c;
+        let guided: Float32Array = c;
         if (cfg) guided = applyGuidance(u, c, 7.5);
         if (rescale) guided = rescaleGuidance(guided, c, 0.7);
         const columns = [x, guided, z, ...regs];
@@ -81,8 +81,8 @@ describe('stepGraph', () => {
 
   it('a float16 U-Net output is widened inside the graph', async () => {
     const s = await open('step16', stepGraph({ cfg: true, rescale: false, registers: 0, epsType: 'float16' }));
-    const u = float16ToFloat32(float32ToFloat16(g.randn(n)));
-    const c = float16ToFloat32(float32ToFloat16(g.randn(n)));
+    const u: Float32Array = float16ToFloat32(float32ToFloat16(g.randn(n)));
+    const c: Float32Array = float16ToFloat32(float32ToFloat16(g.randn(n)));
     const coef = Float32Array.of(0, 1, 0, 0, 0, 0); // prev = guided ε
     const out = await s.run({
       eps: { kind: 'float', tensor: tensor([2, ...dims.slice(1)], Float32Array.from([...u, ...c])) },
