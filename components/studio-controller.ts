@@ -18,6 +18,7 @@ import { useRun, type RunInputs } from '@/stores/run';
 import { useSettings, type Settings } from '@/stores/settings';
 import { DEFAULT_PARAMS, clampParam, sanitizeParams } from '@/lib/diffusion/params';
 import { sourceLabel, type ModelInfo, type ModelSourceSpec, type OomSuggestion, type WorkerEvent } from '@/lib/worker/protocol';
+import { loopFromUrl } from './loop-preference';
 
 export interface RunRequest {
   params: GenerateParams;
@@ -265,7 +266,7 @@ export class StudioController {
       .getState()
       .patch({ phase: 'generating', step: 0, totalSteps: params.steps, startedAt: this.now(), elapsedMs: 0, preview: null, error: null, message: '' });
     const inputs = req.inputs ?? { sketch: null, init: null };
-    const id = this.client().send({ type: 'generate', params, previews, images }, (e) => this.onRunEvent(id, req, inputs, e));
+    const id = this.client().send({ type: 'generate', params, previews, images, loop: loopFromUrl() }, (e) => this.onRunEvent(id, req, inputs, e));
     this.running = id;
   }
 
