@@ -68,7 +68,10 @@ export interface LoopTransfer {
   /** Why the host loop ran (WebGPU would have kept the loop on the GPU). */
   hostReason?: string;
   steps: number;
+  /** From the first step to the last, per session label: divided by `steps`, the bytes per step. */
   bytes: Record<string, TransferCount>;
+  /** Placed on the device once per generate before the first step (device loop: embeddings, latents, control image, zeros). */
+  setupBytes: Record<string, TransferCount>;
   /** Of the uploads, the ancestral noise (n floats per step for stochastic samplers). */
   noiseBytes: number;
 }
@@ -283,7 +286,11 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
     const constant = constantUnetFeeds(models, params, [doCfg ? 2 : 1, ...latents.dims.slice(1)], images.control !== undefined);
     const keep = controlKeep(timesteps.length, params.controlStart ?? CONTROL_DEFAULTS.controlStart, params.controlEnd ?? CONTROL_DEFAULTS.controlEnd);
     const scales = keep.map((k) => (images.control ? (params.controlScale ?? CONTROL_DEFAULTS.controlScale) * k : 0));
-    const bytesBefore = models.transfers?.snapshot() ?? {};
+    // Bytes per step are counted from the first step to the last; what is placed once per generate (device loop) is `setupBytes`.
+    const meter = models.transfers;
+    const atStart = meter?.snapshot() ?? {};
+    let stepsFrom = atStart;
+    let stepsTo: typeof atStart | null = null;
     const loopArgs = { models, params, doCfg, scheduler, timesteps, generator, latents, constant, scales, now, t0, hooks };
     let loop: LoopOutput;
     let noiseBytes = 0;
@@ -300,6 +307,8 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
           onProgress: hooks.onProgress,
           onPreview: hooks.onPreview,
           previewEvery: hooks.previewEvery ?? 1,
+          stepsBegin: () => (stepsFrom = meter?.snapshot() ?? {}),
+          stepsEnd: () => (stepsTo = meter?.snapshot() ?? {}),
         },
         prompts,
         owned,
@@ -314,7 +323,8 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
       loop: choice.loop,
       ...(choice.loop === 'host' && { hostReason: choice.reason }),
       steps: timesteps.length,
-      bytes: transferSince(bytesBefore, models.transfers?.snapshot() ?? {}),
+      bytes: transferSince(stepsFrom, stepsTo ?? meter?.snapshot() ?? {}),
+      setupBytes: transferSince(atStart, stepsFrom),
       noiseBytes,
     };
 

@@ -45,6 +45,9 @@ export interface DeviceLoopInput {
   onProgress?: (p: StepProgress) => void;
   onPreview?: (latents: Tensor, step: number) => void;
   previewEvery: number;
+  /** Called once everything is placed, before the first step, and after the last: the per-step byte window. */
+  stepsBegin(): void;
+  stepsEnd(): void;
 }
 
 export interface DeviceLoopOutput {
@@ -194,6 +197,7 @@ export async function denoiseOnDevice(input: DeviceLoopInput, prompts: DeviceTen
   const controlnetStepMs: number[] = [];
   let noiseBytes = 0;
   const perStep = new Owned();
+  input.stepsBegin();
   try {
     for (let i = 0; i < timesteps.length; i++) {
       await yieldToEventLoop();
@@ -288,6 +292,7 @@ export async function denoiseOnDevice(input: DeviceLoopInput, prompts: DeviceTen
   } finally {
     perStep.dropAll();
   }
+  input.stepsEnd();
   return { latents: x, hostLatents: await x.download(), unetStepMs, controlnetStepMs, noiseBytes };
 }
 
