@@ -11,7 +11,8 @@
  * per step. Not ported: thresholding and learned-variance model outputs.
  */
 import type { NoiseSource } from '../../random/noise-source';
-import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import type { LinearForm, LinearStep, LinearTerms, Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import { MODEL, NOISE, SAMPLE, combine, register } from './linear-apply';
 import {
   PREDICTION_TYPES,
   configError,
@@ -108,6 +109,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
   private lowerOrderNums = 0;
   private stepIndex: number | null = null;
   private beginIndex: number | null = null;
+  /** solver_order − 1 registers (the model-output history); every config here is linear. */
+  readonly linear: LinearForm;
 
   constructor(config: RawSchedulerConfig = {}) {
     const c = withDefaults(CLASS, config, DPM_MULTISTEP_DEFAULTS);
@@ -171,6 +174,8 @@ export class DPMSolverMultistepScheduler implements Scheduler {
       .map(f32);
     this._sigmas = Array.from(this.trainSigmas);
     this.modelOutputs = new Array<Float32Array | null>(this.solverOrder).fill(null);
+    // thresholding and learned variance, the non-linear options, are refused above
+    this.linear = { problem: () => null, registers: this.solverOrder - 1, inputScale: () => 1, step: (t) => this.linearStep(t) };
   }
 
   get timesteps(): readonly number[] {
@@ -286,21 +291,40 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     return out;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+  /** Starts the step index as diffusers' _init_step_index, and checks that a step is left. */
+  private beginStep(timestep: number): number {
     if (this.numInferenceSteps === null) {
       throw new Error(`${CLASS}.step: call setTimesteps before step`);
     }
-    checkSameLength(CLASS, modelOutput, sample);
     if (this.stepIndex === null) {
       this.stepIndex = this.beginIndex ?? indexForTimestep(CLASS, this._timesteps, timestep, { fallbackToLast: true });
     }
-    const idx = this.stepIndex;
-    const len = this._timesteps.length;
-    if (idx + 1 >= this._sigmas.length) {
-      throw new Error(`${CLASS}.step: called more times than there are timesteps (${len})`);
+    if (this.stepIndex + 1 >= this._sigmas.length) {
+      throw new Error(`${CLASS}.step: called more times than there are timesteps (${this._timesteps.length})`);
     }
+    return this.stepIndex;
+  }
+
+  /** The order of the update at step `idx`: lowered at the start (history) and, per config, at the end. */
+  private updateOrder(idx: number): 1 | 2 | 3 {
+    const len = this._timesteps.length;
     const lowerOrderFinal = idx === len - 1 && (this.eulerAtFinal || (this.lowerOrderFinal && len < 15) || this.finalSigmasType === 'zero');
     const lowerOrderSecond = idx === len - 2 && this.lowerOrderFinal && len < 15;
+    if (this.solverOrder === 1 || this.lowerOrderNums < 1 || lowerOrderFinal) return 1;
+    if (this.solverOrder === 2 || this.lowerOrderNums < 2 || lowerOrderSecond) return 2;
+    return 3;
+  }
+
+  /** After a step: one more output in the history (up to solver_order), and the next index. */
+  private endStep(idx: number): void {
+    if (this.lowerOrderNums < this.solverOrder) this.lowerOrderNums += 1;
+    this.stepIndex = idx + 1;
+  }
+
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+    checkSameLength(CLASS, modelOutput, sample);
+    const idx = this.beginStep(timestep);
+    const order = this.updateOrder(idx);
 
     const converted = this.convertModelOutput(modelOutput, sample);
     for (let i = 0; i < this.solverOrder - 1; i++) this.modelOutputs[i] = this.modelOutputs[i + 1];
@@ -309,15 +333,14 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     const z = this.algorithm.startsWith('sde-') ? drawNoise(CLASS, noise, sample.length) : null;
 
     let prev: Float32Array;
-    if (this.solverOrder === 1 || this.lowerOrderNums < 1 || lowerOrderFinal) {
+    if (order === 1) {
       prev = this.firstOrderUpdate(converted, sample, z);
-    } else if (this.solverOrder === 2 || this.lowerOrderNums < 2 || lowerOrderSecond) {
+    } else if (order === 2) {
       prev = this.secondOrderUpdate(sample, z);
     } else {
       prev = this.thirdOrderUpdate(sample);
     }
-    if (this.lowerOrderNums < this.solverOrder) this.lowerOrderNums += 1;
-    this.stepIndex = idx + 1;
+    this.endStep(idx);
     // x0 for the data-prediction solvers (diffusers returns only prev_sample; handy for previews)
     const dataPrediction = this.algorithm.endsWith('++');
     return { prevSample: prev, predOriginalSample: dataPrediction ? converted : null };
@@ -329,55 +352,51 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     return { alpha, sigmaT, lambda: Math.log(alpha) - Math.log(sigmaT) };
   }
 
-  /** DPM-Solver-1 (= DDIM) from s0 = σ[i] to t = σ[i+1]. */
-  private firstOrderUpdate(m0: Float32Array, sample: Float32Array, z: Float32Array | null): Float32Array {
-    const i = this.stepIndex as number;
+  /** DPM-Solver-1 (= DDIM) from s0 = σ[i] to t = σ[i+1]: x_t = a·x + b·m0 (+ c·z). */
+  private firstOrderScalars(i: number): { a: number; b: number; c: number } {
     const t = this.lambdaOf(this._sigmas[i + 1]);
     const s = this.lambdaOf(this._sigmas[i]);
     const h = t.lambda - s.lambda;
-    const out = new Float32Array(sample.length);
-    let a: number,
-      b: number,
-      c = 0;
     switch (this.algorithm) {
       case 'dpmsolver++':
-        a = t.sigmaT / s.sigmaT;
-        b = -(t.alpha * (Math.exp(-h) - 1));
-        break;
+        return { a: t.sigmaT / s.sigmaT, b: -(t.alpha * (Math.exp(-h) - 1)), c: 0 };
       case 'dpmsolver':
-        a = t.alpha / s.alpha;
-        b = -(t.sigmaT * (Math.exp(h) - 1));
-        break;
+        return { a: t.alpha / s.alpha, b: -(t.sigmaT * (Math.exp(h) - 1)), c: 0 };
       case 'sde-dpmsolver++':
-        a = (t.sigmaT / s.sigmaT) * Math.exp(-h);
-        b = t.alpha * (1 - Math.exp(-2 * h));
-        c = t.sigmaT * Math.sqrt(1 - Math.exp(-2 * h));
-        break;
+        return {
+          a: (t.sigmaT / s.sigmaT) * Math.exp(-h),
+          b: t.alpha * (1 - Math.exp(-2 * h)),
+          c: t.sigmaT * Math.sqrt(1 - Math.exp(-2 * h)),
+        };
       case 'sde-dpmsolver':
-        a = t.alpha / s.alpha;
-        b = -2 * (t.sigmaT * (Math.exp(h) - 1));
-        c = t.sigmaT * Math.sqrt(Math.exp(2 * h) - 1);
-        break;
+        return {
+          a: t.alpha / s.alpha,
+          b: -2 * (t.sigmaT * (Math.exp(h) - 1)),
+          c: t.sigmaT * Math.sqrt(Math.exp(2 * h) - 1),
+        };
     }
+  }
+
+  private firstOrderUpdate(m0: Float32Array, sample: Float32Array, z: Float32Array | null): Float32Array {
+    const { a, b, c } = this.firstOrderScalars(this.stepIndex as number);
+    const out = new Float32Array(sample.length);
     for (let k = 0; k < out.length; k++) {
       out[k] = a * sample[k] + b * m0[k] + (z ? c * z[k] : 0);
     }
     return out;
   }
 
-  /** Multistep second order with the previous model output (midpoint or Heun correction). */
-  private secondOrderUpdate(sample: Float32Array, z: Float32Array | null): Float32Array {
-    const i = this.stepIndex as number;
+  /**
+   * Multistep second order with the previous model output (midpoint or Heun correction):
+   * x_t = a·x + b·D0 + c·D1 (+ e·z), with D0 = m0, D1 = (m0 − m1)/r0.
+   */
+  private secondOrderScalars(i: number): { a: number; b: number; c: number; e: number; r0: number } {
     const t = this.lambdaOf(this._sigmas[i + 1]);
     const s0 = this.lambdaOf(this._sigmas[i]);
     const s1 = this.lambdaOf(this._sigmas[i - 1]);
-    const outs = this.modelOutputs;
-    const m0 = outs[outs.length - 1] as Float32Array;
-    const m1 = outs[outs.length - 2] as Float32Array;
     const h = t.lambda - s0.lambda;
     const h0 = s0.lambda - s1.lambda;
     const r0 = h0 / h;
-    // x_t = a·x + b·D0 + c·D1 (+ e·z), with D0 = m0, D1 = (m0 − m1)/r0
     let a: number,
       b: number,
       c: number,
@@ -407,6 +426,14 @@ export class DPMSolverMultistepScheduler implements Scheduler {
         e = t.sigmaT * Math.sqrt(Math.exp(2 * h) - 1);
         break;
     }
+    return { a, b, c, e, r0 };
+  }
+
+  private secondOrderUpdate(sample: Float32Array, z: Float32Array | null): Float32Array {
+    const { a, b, c, e, r0 } = this.secondOrderScalars(this.stepIndex as number);
+    const outs = this.modelOutputs;
+    const m0 = outs[outs.length - 1] as Float32Array;
+    const m1 = outs[outs.length - 2] as Float32Array;
     const out = new Float32Array(sample.length);
     for (let k = 0; k < out.length; k++) {
       const d1 = (1 / r0) * (m0[k] - m1[k]);
@@ -415,34 +442,43 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     return out;
   }
 
-  /** Multistep third order (deterministic algorithms only). */
-  private thirdOrderUpdate(sample: Float32Array): Float32Array {
-    const i = this.stepIndex as number;
+  /** Multistep third order (deterministic algorithms only): x_t = a·x + b·m0 + c·D1 + d·D2. */
+  private thirdOrderScalars(i: number): { a: number; b: number; c: number; d: number; r0: number; r1: number } {
     const t = this.lambdaOf(this._sigmas[i + 1]);
     const s0 = this.lambdaOf(this._sigmas[i]);
     const s1 = this.lambdaOf(this._sigmas[i - 1]);
     const s2 = this.lambdaOf(this._sigmas[i - 2]);
-    const outs = this.modelOutputs;
-    const m0 = outs[outs.length - 1] as Float32Array;
-    const m1 = outs[outs.length - 2] as Float32Array;
-    const m2 = outs[outs.length - 3] as Float32Array;
     const h = t.lambda - s0.lambda;
     const h0 = s0.lambda - s1.lambda;
     const h1 = s1.lambda - s2.lambda;
     const r0 = h0 / h;
     const r1 = h1 / h;
-    let a: number, b: number, c: number, d: number;
     if (this.algorithm === 'dpmsolver++') {
-      a = t.sigmaT / s0.sigmaT;
-      b = -(t.alpha * (Math.exp(-h) - 1));
-      c = t.alpha * ((Math.exp(-h) - 1) / h + 1);
-      d = -(t.alpha * ((Math.exp(-h) - 1 + h) / (h * h) - 0.5));
-    } else {
-      a = t.alpha / s0.alpha;
-      b = -(t.sigmaT * (Math.exp(h) - 1));
-      c = -(t.sigmaT * ((Math.exp(h) - 1) / h - 1));
-      d = -(t.sigmaT * ((Math.exp(h) - 1 - h) / (h * h) - 0.5));
+      return {
+        a: t.sigmaT / s0.sigmaT,
+        b: -(t.alpha * (Math.exp(-h) - 1)),
+        c: t.alpha * ((Math.exp(-h) - 1) / h + 1),
+        d: -(t.alpha * ((Math.exp(-h) - 1 + h) / (h * h) - 0.5)),
+        r0,
+        r1,
+      };
     }
+    return {
+      a: t.alpha / s0.alpha,
+      b: -(t.sigmaT * (Math.exp(h) - 1)),
+      c: -(t.sigmaT * ((Math.exp(h) - 1) / h - 1)),
+      d: -(t.sigmaT * ((Math.exp(h) - 1 - h) / (h * h) - 0.5)),
+      r0,
+      r1,
+    };
+  }
+
+  private thirdOrderUpdate(sample: Float32Array): Float32Array {
+    const { a, b, c, d, r0, r1 } = this.thirdOrderScalars(this.stepIndex as number);
+    const outs = this.modelOutputs;
+    const m0 = outs[outs.length - 1] as Float32Array;
+    const m1 = outs[outs.length - 2] as Float32Array;
+    const m2 = outs[outs.length - 3] as Float32Array;
     const out = new Float32Array(sample.length);
     for (let k = 0; k < out.length; k++) {
       const d10 = (1 / r0) * (m0[k] - m1[k]);
@@ -452,6 +488,51 @@ export class DPMSolverMultistepScheduler implements Scheduler {
       out[k] = a * sample[k] + b * m0[k] + c * D1 + d * D2;
     }
     return out;
+  }
+
+  /** convertModelOutput as coefficients on x and the model output. */
+  private linearConverted(): LinearTerms {
+    const [alphaT, sigmaT] = DPMSolverMultistepScheduler.alphaSigma(this._sigmas[this.stepIndex as number]);
+    if (this.algorithm.endsWith('++')) {
+      if (this.predictionType === 'epsilon') return combine([1 / alphaT, SAMPLE], [-sigmaT / alphaT, MODEL]);
+      if (this.predictionType === 'sample') return MODEL;
+      return combine([alphaT, SAMPLE], [-sigmaT, MODEL]);
+    }
+    if (this.predictionType === 'epsilon') return MODEL;
+    if (this.predictionType === 'sample') return combine([1 / sigmaT, SAMPLE], [-alphaT / sigmaT, MODEL]);
+    return combine([alphaT, MODEL], [sigmaT, SAMPLE]);
+  }
+
+  /**
+   * `step` as coefficients. Registers: r0 the previous converted model output (x0 for
+   * DPM-Solver++, ε for DPM-Solver), r1 the one before (solver_order 3), as diffusers'
+   * model_outputs[-2], [-3].
+   */
+  private linearStep(timestep: number): LinearStep {
+    const idx = this.beginStep(timestep);
+    const order = this.updateOrder(idx);
+    const m0 = this.linearConverted();
+    const [m1, m2] = [register(0), register(1)];
+    const drawsNoise = this.algorithm.startsWith('sde-');
+    let prevSample: LinearTerms;
+    if (order === 1) {
+      const { a, b, c } = this.firstOrderScalars(idx);
+      prevSample = combine([a, SAMPLE], [b, m0], [c, NOISE]);
+    } else if (order === 2) {
+      const { a, b, c, e, r0: rho0 } = this.secondOrderScalars(idx);
+      const d1 = combine([1 / rho0, m0], [-1 / rho0, m1]);
+      prevSample = combine([a, SAMPLE], [b, m0], [c, d1], [e, NOISE]);
+    } else {
+      const { a, b, c, d, r0: rho0, r1: rho1 } = this.thirdOrderScalars(idx);
+      const d10 = combine([1 / rho0, m0], [-1 / rho0, m1]);
+      const d11 = combine([1 / rho1, m1], [-1 / rho1, m2]);
+      const d1 = combine([1, d10], [rho0 / (rho0 + rho1), d10], [-rho0 / (rho0 + rho1), d11]);
+      const d2 = combine([1 / (rho0 + rho1), d10], [-1 / (rho0 + rho1), d11]);
+      prevSample = combine([a, SAMPLE], [b, m0], [c, d1], [d, d2]);
+    }
+    const registers = [m0, m1].slice(0, this.solverOrder - 1);
+    this.endStep(idx);
+    return { drawsNoise, prevSample, predOriginalSample: this.algorithm.endsWith('++') ? m0 : null, registers };
   }
 
   /** img2img: α_t·x0 + σ_t·ε at the timestep's σ (begin index when img2img set one). */

@@ -9,7 +9,8 @@
  * `predOriginalSample` is that `denoised` (what the LCM pipeline decodes at the end).
  */
 import type { NoiseSource } from '../../random/noise-source';
-import type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import type { LinearForm, LinearStep, Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+import { MODEL, NOISE, SAMPLE, combine } from './linear-apply';
 import {
   PREDICTION_TYPES,
   addNoiseVp,
@@ -87,6 +88,8 @@ export class LCMScheduler implements Scheduler {
   private _timesteps: number[];
   private stepIndex: number | null = null;
   private beginIndex: number | null = null;
+  /** Single-step: no registers. */
+  readonly linear: LinearForm;
 
   constructor(config: RawSchedulerConfig = {}) {
     const c = withDefaults(CLASS, config, LCM_DEFAULTS);
@@ -110,6 +113,7 @@ export class LCMScheduler implements Scheduler {
     this.alphasCumprod = alphasCumprodOf(betas);
     this.finalAlphaCumprod = expectBoolean(CLASS, 'set_alpha_to_one', c.set_alpha_to_one) ? 1.0 : this.alphasCumprod[0];
     this._timesteps = range(this.T).reverse();
+    this.linear = { problem: () => this.linearProblem(), registers: 0, inputScale: () => 1, step: (t) => this.linearStep(t) };
   }
 
   get timesteps(): readonly number[] {
@@ -160,11 +164,21 @@ export class LCMScheduler implements Scheduler {
     return sample;
   }
 
-  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+  /** The per-step scalars of `step` (shared with the linear form, so they have one home); starts the step index. */
+  private stepScalars(timestep: number): {
+    idx: number;
+    last: boolean;
+    sqrtA: number;
+    sqrtB: number;
+    cSkip: number;
+    cOut: number;
+    /** Re-noising to the next timestep: a·denoised + b·z (not on the last step). */
+    a: number;
+    b: number;
+  } {
     if (this.numInferenceSteps === null) {
       throw new Error(`${CLASS}.step: call setTimesteps before step`);
     }
-    checkSameLength(CLASS, modelOutput, sample);
     if (this.stepIndex === null) {
       this.stepIndex = this.beginIndex ?? indexForTimestep(CLASS, this._timesteps, timestep);
     }
@@ -174,13 +188,24 @@ export class LCMScheduler implements Scheduler {
 
     const alphaProdT = alphaProdAt(CLASS, this.alphasCumprod, timestep);
     const alphaProdTPrev = prevTimestep >= 0 ? alphaProdAt(CLASS, this.alphasCumprod, prevTimestep) : this.finalAlphaCumprod;
-    const sqrtA = Math.sqrt(alphaProdT);
-    const sqrtB = Math.sqrt(1 - alphaProdT);
 
     // get_scalings_for_boundary_condition_discrete
     const scaled = timestep * this.timestepScaling;
-    const cSkip = SIGMA_DATA ** 2 / (scaled * scaled + SIGMA_DATA ** 2);
-    const cOut = scaled / Math.sqrt(scaled * scaled + SIGMA_DATA ** 2);
+    return {
+      idx,
+      last: idx === this.numInferenceSteps - 1,
+      sqrtA: Math.sqrt(alphaProdT),
+      sqrtB: Math.sqrt(1 - alphaProdT),
+      cSkip: SIGMA_DATA ** 2 / (scaled * scaled + SIGMA_DATA ** 2),
+      cOut: scaled / Math.sqrt(scaled * scaled + SIGMA_DATA ** 2),
+      a: Math.sqrt(alphaProdTPrev),
+      b: Math.sqrt(1 - alphaProdTPrev),
+    };
+  }
+
+  step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput {
+    checkSameLength(CLASS, modelOutput, sample);
+    const { idx, last, sqrtA, sqrtB, cSkip, cOut, a, b } = this.stepScalars(timestep);
     const lo = -this.clipSampleRange;
     const hi = this.clipSampleRange;
 
@@ -195,11 +220,9 @@ export class LCMScheduler implements Scheduler {
     }
 
     let prev: Float32Array;
-    if (idx !== this.numInferenceSteps - 1) {
+    if (!last) {
       // multistep consistency sampling: re-noise the estimate to the next timestep
       const z = drawNoise(CLASS, noise, n);
-      const a = Math.sqrt(alphaProdTPrev);
-      const b = Math.sqrt(1 - alphaProdTPrev);
       prev = new Float32Array(n);
       for (let i = 0; i < n; i++) prev[i] = a * denoised[i] + b * z[i];
     } else {
@@ -207,6 +230,35 @@ export class LCMScheduler implements Scheduler {
     }
     this.stepIndex = idx + 1;
     return { prevSample: prev, predOriginalSample: denoised };
+  }
+
+  /** clip_sample clamps x0 elementwise; the rest of LCM is linear. */
+  private linearProblem(): string | null {
+    if (this.clipSample) {
+      return `${CLASS}: clip_sample true clamps x0 to ±clip_sample_range ${this.clipSampleRange}, which is not linear; set clip_sample false`;
+    }
+    return null;
+  }
+
+  /** `step` as coefficients: denoised = c_skip·x + c_out·x0, re-noised with one draw except on the last step. */
+  private linearStep(timestep: number): LinearStep {
+    const problem = this.linearProblem();
+    if (problem) throw new Error(`${CLASS}.linear.step: ${problem}`);
+    const { idx, last, sqrtA, sqrtB, cSkip, cOut, a, b } = this.stepScalars(timestep);
+    const x0 =
+      this.predictionType === 'epsilon'
+        ? combine([1 / sqrtA, SAMPLE], [-sqrtB / sqrtA, MODEL])
+        : this.predictionType === 'sample'
+          ? MODEL
+          : combine([sqrtA, SAMPLE], [-sqrtB, MODEL]);
+    const denoised = combine([cOut, x0], [cSkip, SAMPLE]);
+    this.stepIndex = idx + 1;
+    return {
+      drawsNoise: !last,
+      prevSample: last ? denoised : combine([a, denoised], [b, NOISE]),
+      predOriginalSample: denoised,
+      registers: [],
+    };
   }
 
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array {
