@@ -17,7 +17,8 @@ import { LCMScheduler, LCM_DEFAULTS } from './lcm';
 import { PNDMScheduler, PNDM_DEFAULTS } from './pndm';
 import type { Scheduler, SchedulerConfig } from './types';
 
-export type { Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
+export type { Scheduler, SchedulerConfig, SchedulerStepOutput, LinearForm, LinearStep, LinearTerms, StepBuffer } from './types';
+export { applyLinearStep, type LinearBuffers, type LinearStepResult } from './linear-apply';
 export type { RawSchedulerConfig } from './common';
 export { SchedulerConfigError };
 export { DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler, LCMScheduler, PNDMScheduler };
