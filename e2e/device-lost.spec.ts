@@ -5,60 +5,26 @@
  */
 import { expect, test, type Page, type Worker as PageWorker } from '@playwright/test';
 import { FIXTURE_MODEL, StudioPage } from './studio-page';
-
-type Event = { id: string; type: string; step?: number; code?: string; message?: string; checksum?: number };
-
-/** Keeps the page's diffusion worker and every event it posts (the UI only sees what it asked for). */
-async function tapDiffusionWorker(page: Page) {
-  await page.addInitScript(() => {
-    const Native = window.Worker;
-    const events: unknown[] = [];
-    const w = window as unknown as { __events: unknown[]; __diffusion: Worker };
-    w.__events = events;
-    window.Worker = class extends Native {
-      constructor(url: string | URL, opts?: WorkerOptions) {
-        super(url, opts);
-        if (opts?.name !== 'lantern-diffusion') return;
-        w.__diffusion = this;
-        // Pixels are kept as a checksum only: two runs of one seed must agree.
-        this.addEventListener('message', (e: MessageEvent<{ type: string; rgba?: Uint8ClampedArray }>) => {
-          const { rgba, ...rest } = e.data;
-          events.push(rgba ? { ...rest, checksum: rgba.reduce((a, v, i) => (a + v * ((i % 251) + 1)) % 1_000_000_007, 0) } : rest);
-        });
-      }
-    };
-  });
-}
-
-const eventsOf = (page: Page, id: string) => page.evaluate((id) => (window as unknown as { __events: Event[] }).__events.filter((e) => e.id === id), id);
+import { ended, eventsOf, sendToWorker, tapDiffusionWorker } from './worker-tap';
 
 /** Sends a generate straight to the worker (ids the UI never used, so the studio ignores the answers). */
 async function send(page: Page, id: string, steps: number) {
-  await page.evaluate(
-    ([id, steps]) =>
-      (window as unknown as { __diffusion: Worker }).__diffusion.postMessage({
-        id,
-        type: 'generate',
-        previews: false,
-        params: {
-          prompt: 'a red circle',
-          negativePrompt: '',
-          seed: 7,
-          steps,
-          guidanceScale: 7.5,
-          guidanceRescale: 0,
-          scheduler: 'ddim',
-          width: 64,
-          height: 64,
-        },
-      }),
-    [id, steps] as const,
-  );
-}
-
-async function ended(page: Page, id: string, timeout = 150_000): Promise<Event> {
-  await expect.poll(async () => (await eventsOf(page, id)).find((e) => e.type === 'result' || e.type === 'error')?.type, { timeout }).toBeTruthy();
-  return (await eventsOf(page, id)).find((e) => e.type === 'result' || e.type === 'error')!;
+  await sendToWorker(page, {
+    id,
+    type: 'generate',
+    previews: false,
+    params: {
+      prompt: 'a red circle',
+      negativePrompt: '',
+      seed: 7,
+      steps,
+      guidanceScale: 7.5,
+      guidanceRescale: 0,
+      scheduler: 'ddim',
+      width: 64,
+      height: 64,
+    },
+  });
 }
 
 async function hookedWorker(page: Page): Promise<PageWorker> {
