@@ -7,7 +7,7 @@ import { TorchGenerator } from '../random/torch-generator';
 import { hasInput, type DeviceTensor, type Feed, type TransferCount } from '../onnx/types';
 import { transferSince } from '../onnx/transfer-meter';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
-import { imageToTensor, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
+import { imageToTensor, latentPreviewRgba, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
 import { checkInputs, checkSteps, CONTROL_DEFAULTS, DEFAULT_STRENGTH, type GenerateParams } from './check-inputs';
 import { ControlNetRunner, controlKeep, repeatBatch, unetResidualInputs, zeroResiduals } from './controlnet';
 import { guidanceScaleEmbedding } from './families';
@@ -40,6 +40,8 @@ export interface UnetStepContext {
   textEmbeddings: Tensor;
 }
 
+export type PreviewRgba = ReturnType<typeof latentPreviewRgba>;
+
 export interface GenerateImages {
   /** ControlNet condition (e.g. the sketch): RGBA of any size (resized), or float HWC at the output size. */
   control?: RgbaImage | FloatImage;
@@ -52,6 +54,8 @@ export interface GenerateHooks {
   onProgress?: (p: StepProgress) => void;
   /** Called after each step with the current estimate of the clean latents. */
   onPreview?: (latents: Tensor, step: number) => void;
+  /** The same estimate as latentPreviewRgba's RGBA (made on the GPU by the GPU loop: a quarter of the bytes). */
+  onPreviewRgba?: (preview: PreviewRgba, step: number) => void;
   signal?: AbortSignal;
   /** Extra U-Net feeds per step, merged over the ControlNet residuals. */
   extraUnetFeeds?: (ctx: UnetStepContext) => Promise<Record<string, Feed>>;
@@ -306,6 +310,7 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
           signal: hooks.signal,
           onProgress: hooks.onProgress,
           onPreview: hooks.onPreview,
+          onPreviewRgba: hooks.onPreviewRgba,
           previewEvery: hooks.previewEvery ?? 1,
           stepsBegin: () => (stepsFrom = meter?.snapshot() ?? {}),
           stepsEnd: () => (stepsTo = meter?.snapshot() ?? {}),
@@ -428,7 +433,11 @@ async function denoiseOnHost(input: HostLoopInput): Promise<LoopOutput> {
     latents = tensor(latents.dims, out.prevSample);
     unetStepMs.push(now() - stepStart);
     hooks.onProgress?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, elapsedMs: now() - t0 });
-    if (hooks.onPreview && (i + 1) % (hooks.previewEvery ?? 1) === 0) hooks.onPreview(tensor(latents.dims, out.predOriginalSample ?? out.prevSample), i + 1);
+    if ((hooks.onPreview || hooks.onPreviewRgba) && (i + 1) % (hooks.previewEvery ?? 1) === 0) {
+      const estimate = tensor(latents.dims, out.predOriginalSample ?? out.prevSample);
+      hooks.onPreview?.(estimate, i + 1);
+      hooks.onPreviewRgba?.(latentPreviewRgba(estimate), i + 1);
+    }
   }
   return { latents, unetStepMs, controlnetStepMs };
 }

@@ -96,12 +96,14 @@ async function toHost(label: string, name: string, t: OrtCommon.Tensor, release 
   const dims = [...t.dims];
   if (t.type === 'float32') return { dims, data: data as Float32Array };
   if (t.type === 'float64') return { dims, data: Float32Array.from(data as Float64Array) };
+  // Bytes (the GPU loop's RGBA previews) cross as bytes and are widened here.
+  if (t.type === 'uint8') return { dims, data: Float32Array.from(data as Uint8Array) };
   if (t.type === 'float16') {
     const d = data as unknown;
     // onnxruntime may hand fp16 back as Uint16Array or (where available) Float16Array.
     return { dims, data: d instanceof Uint16Array ? float16ToFloat32(d) : Float32Array.from(d as ArrayLike<number>) };
   }
-  throw new ModelFolderError('unsupported-model', label, `${label}: output "${name}" is ${t.type}; Lantern reads float32 or float16 outputs`);
+  throw new ModelFolderError('unsupported-model', label, `${label}: output "${name}" is ${t.type}; Lantern reads float32, float16 or uint8 outputs`);
 }
 
 const ELEMENT_BYTES: Record<string, number> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1 };

@@ -95,7 +95,8 @@ describe('device loop = host loop (tiny-sd, CFG 7.5)', () => {
   it('ancestral noise is the one per-step upload that scales with the latents (Euler a)', async () => {
     const r = await both('models/fixtures/tiny-sd', { ...base, scheduler: 'euler-ancestral', steps: 5 });
     expectSame(r);
-    expect(r.device.transfer.noiseBytes).toBe(5 * 4 * 8 * 8 * 4);
+    // σ_up = 0 on the last step (σ_next = 0): that step's draw is read by no term and not uploaded.
+    expect(r.device.transfer.noiseBytes).toBe(4 * 4 * 8 * 8 * 4);
   });
 
   it('previews every k-th step download only those steps', async () => {
@@ -103,6 +104,23 @@ describe('device loop = host loop (tiny-sd, CFG 7.5)', () => {
     const r = await both('models/fixtures/tiny-sd', { ...base, steps: 6 }, { previewEvery: 2, onPreview: (_, step) => seen.push(step) });
     expect(seen).toEqual([2, 4, 6, 2, 4, 6]);
     expect(perStep(r.device).down).toBe((3 * 4 * 8 * 8 * 4) / 6);
+  });
+
+  it('RGBA previews: made on the GPU by the device loop, the same picture as the host loop makes', async () => {
+    const host: number[][] = [];
+    const device: number[][] = [];
+    const models = await load('models/fixtures/tiny-sd');
+    await generate(models, { ...base, steps: 2 }, { loop: 'host', onPreviewRgba: (p) => host.push([...p.rgba]) });
+    const r = await generate(models, { ...base, steps: 2 }, { loop: 'device', onPreviewRgba: (p) => device.push([...p.rgba]) });
+    expect(device).toHaveLength(2);
+    device.forEach((d, k) => d.forEach((v, i) => expect(Math.abs(v - host[k][i])).toBeLessThanOrEqual(1)));
+    expect(perStep(r).down).toBe(8 * 8 * 4); // bytes, not floats
+  });
+
+  it('Euler without churn draws noise every step (the stream stays aligned) but uploads none', async () => {
+    const r = await both('models/fixtures/tiny-sd', { ...base, scheduler: 'euler', steps: 4 });
+    expectSame(r);
+    expect(r.device.transfer.noiseBytes).toBe(0);
   });
 
   it('img2img', async () => {

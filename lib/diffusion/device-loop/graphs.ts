@@ -185,3 +185,49 @@ export function stepGraph(o: StepGraphOptions): Uint8Array {
   };
   return buildModel(spec);
 }
+
+/**
+ * latentPreviewRgba (lib/tensor/image.ts) on the device: the first three latent channels, each
+ * stretched over its own range to 0…255, as RGBA bytes [h, w, 4] — a quarter of the bytes of
+ * the fp32 latents it replaces. Takes [1, C ≥ 3, h, w].
+ */
+export function previewRgbaGraph(): Uint8Array {
+  return buildModel({
+    name: 'lantern_preview_rgba',
+    inputs: [{ name: 'x', type: 'float32', shape: [1, 'c', 'h', 'w'] }],
+    outputs: [{ name: 'rgba', type: 'uint8', shape: ['h', 'w', 4] }],
+    nodes: [
+      { op: 'Slice', inputs: ['x', 'starts', 'ends', 'axes'], outputs: ['rgb'] },
+      { op: 'ReduceMin', inputs: ['rgb'], outputs: ['lo'], attributes: { axes: [2, 3], keepdims: 1 } },
+      { op: 'ReduceMax', inputs: ['rgb'], outputs: ['hi'], attributes: { axes: [2, 3], keepdims: 1 } },
+      { op: 'Sub', inputs: ['hi', 'lo'], outputs: ['span0'] },
+      // a flat channel spans 1, as latentPreviewRgba has it
+      { op: 'Equal', inputs: ['span0', 'zero'], outputs: ['flat'] },
+      { op: 'Where', inputs: ['flat', 'one', 'span0'], outputs: ['span'] },
+      { op: 'Sub', inputs: ['rgb', 'lo'], outputs: ['shifted'] },
+      { op: 'Div', inputs: ['shifted', 'span'], outputs: ['unit'] },
+      { op: 'Mul', inputs: ['unit', 'full'], outputs: ['levels'] },
+      { op: 'Round', inputs: ['levels'], outputs: ['rounded'] },
+      { op: 'Squeeze', inputs: ['rounded', 'batch_axis'], outputs: ['chw'] },
+      { op: 'Shape', inputs: ['chw'], outputs: ['chw_shape'] },
+      { op: 'Slice', inputs: ['chw_shape', 'one_i', 'three_i', 'zero_i'], outputs: ['hw'] },
+      { op: 'Concat', inputs: ['one_i', 'hw'], outputs: ['alpha_shape'], attributes: { axis: 0 } },
+      { op: 'Expand', inputs: ['full', 'alpha_shape'], outputs: ['alpha'] },
+      { op: 'Concat', inputs: ['chw', 'alpha'], outputs: ['chw4'], attributes: { axis: 0 } },
+      { op: 'Transpose', inputs: ['chw4'], outputs: ['hwc'], attributes: { perm: [1, 2, 0] } },
+      { op: 'Cast', inputs: ['hwc'], outputs: ['rgba'], attributes: { to: 2 } },
+    ],
+    initializers: [
+      { name: 'starts', type: 'int64', dims: [1], values: [0] },
+      { name: 'ends', type: 'int64', dims: [1], values: [3] },
+      { name: 'axes', type: 'int64', dims: [1], values: [1] },
+      { name: 'batch_axis', type: 'int64', dims: [1], values: [0] },
+      { name: 'zero_i', type: 'int64', dims: [1], values: [0] },
+      { name: 'one_i', type: 'int64', dims: [1], values: [1] },
+      { name: 'three_i', type: 'int64', dims: [1], values: [3] },
+      { name: 'zero', type: 'float32', dims: [], values: [0] },
+      { name: 'one', type: 'float32', dims: [], values: [1] },
+      { name: 'full', type: 'float32', dims: [1], values: [255] },
+    ],
+  });
+}

@@ -14,11 +14,11 @@ import { mapResiduals, repeatBatch } from '../controlnet';
 import { scalarFeed } from '../feeds';
 import type { PipelineModels } from '../load-pipeline';
 import type { GenerateParams } from '../params';
-import type { Scheduler } from '../schedulers/types';
+import type { LinearStep, Scheduler } from '../schedulers/types';
 import type { StepProgress } from '../pipeline';
 import { yieldToEventLoop } from '../yield';
 import { stepCoefficients } from './coefficients';
-import { concatGraph, placeGraph, scaleEachGraph, scaleInputGraph, stepGraph, STEP_OUTPUTS } from './graphs';
+import { concatGraph, placeGraph, previewRgbaGraph, scaleEachGraph, scaleInputGraph, stepGraph, STEP_OUTPUTS } from './graphs';
 import type { HelperSessions } from './helpers';
 
 /** What the loop needs from the pipeline's steps 1–5. */
@@ -44,6 +44,7 @@ export interface DeviceLoopInput {
   t0: number;
   onProgress?: (p: StepProgress) => void;
   onPreview?: (latents: Tensor, step: number) => void;
+  onPreviewRgba?: (preview: { width: number; height: number; rgba: Uint8ClampedArray }, step: number) => void;
   previewEvery: number;
   /** Called once everything is placed, before the first step, and after the last: the per-step byte window. */
   stepsBegin(): void;
@@ -259,8 +260,12 @@ export async function denoiseOnDevice(input: DeviceLoopInput, prompts: DeviceTen
       const plan = linear.step(t);
       let noise: Feed = zero;
       if (plan.drawsNoise) {
-        noise = { kind: 'float', tensor: tensor(input.latents.dims, generator.randn(n)) };
-        noiseBytes += n * 4;
+        // Drawn whenever step() would draw (the seeded stream stays aligned); uploaded only when a term reads it (Euler without churn: none).
+        const z = generator.randn(n);
+        if (readsNoise(plan)) {
+          noise = { kind: 'float', tensor: tensor(input.latents.dims, z) };
+          noiseBytes += n * 4;
+        }
       }
       const feeds: Record<string, Feed> = {
         eps,
@@ -284,7 +289,11 @@ export async function denoiseOnDevice(input: DeviceLoopInput, prompts: DeviceTen
       const x0 = next[x0Name];
       try {
         // The only per-step download, and only when previews are asked for (every k-th step).
-        if (input.onPreview && (i + 1) % input.previewEvery === 0) input.onPreview(await (plan.predOriginalSample ? x0 : x).download(), i + 1);
+        if ((i + 1) % input.previewEvery === 0) {
+          const estimate = plan.predOriginalSample ? x0 : x;
+          if (input.onPreview) input.onPreview(await estimate.download(), i + 1);
+          if (input.onPreviewRgba) input.onPreviewRgba(await previewOnDevice(helpers, estimate), i + 1);
+        }
       } finally {
         x0.dispose();
       }
@@ -305,6 +314,18 @@ async function scaleResiduals(helpers: HelperSessions, named: Record<string, Dev
   const out = await runOnDevice(s, feeds);
   for (const t of Object.values(named)) t.dispose();
   return Object.fromEntries(names.map((name, i) => [name, out[`y${i}`]]));
+}
+
+function readsNoise(plan: LinearStep): boolean {
+  return [plan.prevSample, plan.predOriginalSample ?? [], ...plan.registers].some((terms) => terms.some(([b, c]) => b === 'noise' && c !== 0));
+}
+
+/** latentPreviewRgba's picture, made on the device: h·w·4 bytes come back instead of C·h·w floats. */
+async function previewOnDevice(helpers: HelperSessions, latents: DeviceTensor): Promise<{ width: number; height: number; rgba: Uint8ClampedArray }> {
+  const s = await helpers.get('preview-rgba', previewRgbaGraph);
+  const { rgba } = await s.run({ x: latents });
+  const [height, width] = rgba.dims;
+  return { width, height, rgba: Uint8ClampedArray.from(rgba.data) };
 }
 
 /** Step 7's input on the device: latents / scaling_factor in the VAE decoder's dtype. */

@@ -11,9 +11,10 @@ import type { ElementType } from '../types';
 const { Writer } = protobuf;
 
 /** onnx.proto's TensorProto.DataType codes for the types helper graphs use. */
-const TYPE_CODE: Record<ElementType | 'bool', number> = { float32: 1, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
+const TYPE_CODE: Record<BuildType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11 };
 
-export type BuildType = ElementType;
+/** What a helper graph's values may be: the engine's element types, plus bytes (previews) and masks. */
+export type BuildType = ElementType | 'uint8' | 'bool';
 
 export interface ValueSpec {
   name: string;

@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { createNodeSessionFactory } from '@/lib/onnx/node';
 import type { DeviceTensor, Feed } from '@/lib/onnx/types';
 import { applyGuidance, rescaleGuidance } from '@/lib/diffusion/guidance';
-import { concatGraph, placeGraph, scaleEachGraph, scaleInputGraph, stepGraph, STEP_OUTPUTS } from '@/lib/diffusion/device-loop/graphs';
+import { concatGraph, placeGraph, previewRgbaGraph, scaleEachGraph, scaleInputGraph, stepGraph, STEP_OUTPUTS } from '@/lib/diffusion/device-loop/graphs';
 import { TorchGenerator } from '@/lib/random/torch-generator';
 import { tensor } from '@/lib/tensor/tensor';
+import { latentPreviewRgba } from '@/lib/tensor/image';
 import { float16ToFloat32, float32ToFloat16 } from '@/lib/tensor/float16';
 
 const factory = createNodeSessionFactory({ intraOpNumThreads: 1 });
@@ -147,5 +148,17 @@ describe('the small graphs', () => {
     expect(after.p.up - (before.p?.up ?? 0)).toBe(n * 4);
     expect(after.p.down - (before.p?.down ?? 0)).toBe(n * 4);
     expect(after.p.runs - (before.p?.runs ?? 0)).toBe(2);
+  });
+});
+
+describe('previewRgbaGraph', () => {
+  it('is latentPreviewRgba on the device (within one level: ONNX rounds halves to even)', async () => {
+    const s = await open('preview', previewRgbaGraph());
+    const latents = tensor([1, 4, 3, 5], g.randn(60));
+    latents.data.fill(0.25, 15, 30); // a flat channel spans 1, as on the host
+    const out = await s.run({ x: { kind: 'float', tensor: latents } });
+    const want = latentPreviewRgba(latents);
+    expect(out.rgba.dims).toEqual([3, 5, 4]);
+    for (let i = 0; i < want.rgba.length; i++) expect(Math.abs(out.rgba.data[i] - want.rgba[i])).toBeLessThanOrEqual(1);
   });
 });
