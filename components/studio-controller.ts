@@ -14,7 +14,7 @@ import type { DiffusionClient } from '@/lib/worker/client';
 import type { GenerateParams } from '@/lib/diffusion/check-inputs';
 import type { GenerateImages } from '@/lib/diffusion/pipeline';
 import type { BackendPreference } from '@/lib/onnx/types';
-import { useRun, type RunInputs } from '@/stores/run';
+import { useRun, type RunInputs, type RunState } from '@/stores/run';
 import { useSettings, type Settings } from '@/stores/settings';
 import { DEFAULT_PARAMS, clampParam, sanitizeParams } from '@/lib/diffusion/params';
 import { sourceLabel, type ModelInfo, type ModelSourceSpec, type OomSuggestion, type WorkerEvent } from '@/lib/worker/protocol';
@@ -135,14 +135,24 @@ function nextInBatch(req: RunRequest): RunRequest {
   return { ...req, params: { ...req.params, seed: clampParam('seed', req.params.seed + 1) } };
 }
 
+/**
+ * Patches the run store, closing the preview bitmap a patch replaces or clears: the page owns the
+ * bitmaps the worker sends, and one never drawn (replaced before a render) would wait for GC.
+ */
+function patchRun(p: Partial<RunState>): void {
+  const state = useRun.getState();
+  if ('preview' in p && state.preview && state.preview.bitmap !== p.preview?.bitmap) state.preview.bitmap.close?.();
+  state.patch(p);
+}
+
 /** The worker's hints on an error event (out of memory: smaller size, low-memory, wasm), where it gives any. */
 function suggestionsOf(e: Extract<WorkerEvent, { type: 'error' }>): { suggestions?: readonly OomSuggestion[] } {
   return e.suggestions?.length ? { suggestions: e.suggestions } : {};
 }
 
 export class StudioController {
-  /** Request id of the load / run in flight. */
-  private loading: { id: string; req: LoadRequest } | null = null;
+  /** Request id of the load / run in flight; `warming`: its sessions are open and the worker runs the warm-up. */
+  private loading: { id: string; req: LoadRequest; warming: boolean } | null = null;
   private running: string | null = null;
   /** The newest load waiting for the load or run in flight to end. */
   private pendingLoad: LoadRequest | null = null;
@@ -171,6 +181,8 @@ export class StudioController {
     if (this.loading && !this.pendingLoad && sameLoad(this.loading.req, req)) return;
     if (this.busy) {
       this.pendingLoad = req;
+      // A model that is only warming up is replaced anyway: cut the warm-up short (the worker then says model-ready).
+      if (this.loading?.warming) this.client().cancel(this.loading.id);
       if (this.running) useRun.getState().patch({ message: `${sourceLabel(source)} (${backend}) opens when this run ends` });
       return;
     }
@@ -182,7 +194,7 @@ export class StudioController {
     this.lastFailed = null;
     useRun.getState().patch({ phase: 'loading-model', loadLabel: 'starting', error: null, model: null, message: `loading ${sourceLabel(source)}` });
     const id = this.client().send({ type: 'load-model', source, backend, lowMemory }, (e) => this.onLoadEvent(id, e));
-    this.loading = { id, req };
+    this.loading = { id, req, warming: false };
   }
 
   private onLoadEvent(id: string, e: WorkerEvent): void {
@@ -194,6 +206,11 @@ export class StudioController {
         return;
       case 'recovering':
         patch({ message: e.message });
+        return;
+      case 'warming-up':
+        this.loading.warming = true;
+        if (this.pendingLoad) this.client().cancel(id);
+        patch({ loadLabel: `warming up (${e.steps} step${e.steps === 1 ? '' : 's'} at ${e.width}×${e.height})…` });
         return;
       case 'model-ready': {
         this.loading = null;
@@ -262,9 +279,7 @@ export class StudioController {
   private run(req: RunRequest): void {
     const { params, previews, images } = req;
     this.lastFailed = null;
-    useRun
-      .getState()
-      .patch({ phase: 'generating', step: 0, totalSteps: params.steps, startedAt: this.now(), elapsedMs: 0, preview: null, error: null, message: '' });
+    patchRun({ phase: 'generating', step: 0, totalSteps: params.steps, startedAt: this.now(), elapsedMs: 0, preview: null, error: null, message: '' });
     const inputs = req.inputs ?? { sketch: null, init: null };
     const id = this.client().send({ type: 'generate', params, previews, images, loop: loopFromUrl() }, (e) => this.onRunEvent(id, req, inputs, e));
     this.running = id;
@@ -300,7 +315,11 @@ export class StudioController {
   }
 
   private onRunEvent(id: string, req: RunRequest, inputs: RunInputs, e: WorkerEvent): void {
-    if (this.running !== id) return;
+    if (this.running !== id) {
+      // A preview of a run no longer followed: nobody will draw it.
+      if (e.type === 'preview') e.bitmap.close?.();
+      return;
+    }
     const live = req.live === true;
     const state = useRun.getState();
     // A newer live request or a load is waiting: this run's progress is no longer what the user wants to see.
@@ -311,16 +330,17 @@ export class StudioController {
         return;
       case 'recovering':
         // The worker reloads the model on a fresh GPU device and retries this run once.
-        state.patch({ step: 0, preview: null, message: e.message });
+        patchRun({ step: 0, preview: null, message: e.message });
         return;
       case 'preview':
-        if (!superseded) state.patch({ preview: { width: e.width, height: e.height, rgba: e.rgba } });
+        if (superseded) e.bitmap.close?.();
+        else patchRun({ preview: { width: e.width, height: e.height, bitmap: e.bitmap } });
         return;
       case 'result': {
         // A newer live request is queued: this result is already stale, never show it.
         if (superseded && !this.pendingLoad) return this.runEnded();
         const ms = e.timings.totalMs;
-        state.patch({
+        patchRun({
           phase: 'ready',
           preview: null,
           lastSeed: e.params.seed,
@@ -350,12 +370,12 @@ export class StudioController {
       }
       case 'cancelled':
         this.endBatch();
-        state.patch({ phase: 'ready', preview: null, message: `cancelled after ${e.atStep} of ${state.totalSteps} steps` });
+        patchRun({ phase: 'ready', preview: null, message: `cancelled after ${e.atStep} of ${state.totalSteps} steps` });
         return this.runEnded();
       case 'error':
         this.endBatch();
         this.lastFailed = { kind: 'run', req };
-        state.patch({ phase: state.model ? 'ready' : 'error', preview: null, error: { code: e.code, message: e.message, during: 'run', ...suggestionsOf(e) } });
+        patchRun({ phase: state.model ? 'ready' : 'error', preview: null, error: { code: e.code, message: e.message, during: 'run', ...suggestionsOf(e) } });
         return this.runEnded();
     }
   }

@@ -52,7 +52,8 @@ export interface RunState {
   totalSteps: number;
   startedAt: number;
   elapsedMs: number;
-  preview: { width: number; height: number; rgba: Uint8ClampedArray } | null;
+  /** The latest latent preview, decoded by the worker (draw it as is; the controller closes the one it replaces). */
+  preview: { width: number; height: number; bitmap: ImageBitmap } | null;
   result: RunResult | null;
   /** Seed of the last finished run, for "reuse last". */
   lastSeed: number | null;

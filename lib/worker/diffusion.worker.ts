@@ -21,6 +21,7 @@ const handler = new DiffusionWorkerHandler(
     },
     source: openModelSource,
     now: () => performance.now(),
+    warmUp: true,
   },
   (event: WorkerEvent, transfer?: Transferable[]) => self.postMessage(event, transfer ?? []),
 );

@@ -19,16 +19,45 @@ import { imageToRgba, latentPreviewRgba } from '../tensor/image';
 import type { FileSource } from '../models/file-source';
 import { loadModelFolder } from '../models/load-folder';
 import { createScheduler, schedulerLabel } from '../diffusion/schedulers';
-import { SCHEDULER_NAMES, stepLimits } from '../diffusion/params';
+import { DEFAULT_PARAMS, SCHEDULER_NAMES, sanitizeParams, stepLimits } from '../diffusion/params';
 import type { SchedulerConfig } from '../diffusion/schedulers/types';
 import type { GenerateParams } from '../diffusion/check-inputs';
 import type { BackendPreference, DeviceLoss, SessionFactory } from '../onnx/types';
+import type { Tensor } from '../tensor/tensor';
 import { sourceLabel, type ErrorCode, type ModelInfo, type ModelSourceSpec, type WorkerEvent, type WorkerRequest } from './protocol';
 
 export interface HandlerDeps {
   openBackend(pref: BackendPreference): Promise<{ factory: SessionFactory; reason: string }>;
   source(spec: ModelSourceSpec): FileSource | Promise<FileSource>;
   now(): number;
+  /** Run one discarded generate after each load (the worker turns it on; tests that count runs leave it off). */
+  warmUp?: boolean;
+  /** Decodes a preview for the page to draw as is (default: createImageBitmap on an ImageData); off the page's main thread. */
+  previewBitmap?(rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number): Promise<ImageBitmap>;
+}
+
+const createBitmap = (rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number) => createImageBitmap(new ImageData(rgba, width, height));
+
+/**
+ * The warm-up generate: one step (or the sampler's least) at the size the studio starts at,
+ * with guidance as the studio would set it (so CFG's batch of 2 runs when it will), on the
+ * model's own sampler. lantern.json is untrusted: repaired as the studio repairs it.
+ */
+export function warmupParams(info: Pick<ModelInfo, 'recommended' | 'stepLimits'>): GenerateParams {
+  const r = info.recommended;
+  const { params } = sanitizeParams({ guidanceScale: r.guidance, width: r.width, height: r.height, scheduler: r.scheduler }, DEFAULT_PARAMS);
+  const steps = Math.max(1, info.stepLimits[params.scheduler]?.min ?? 1);
+  return {
+    prompt: '',
+    negativePrompt: '',
+    seed: 0,
+    steps,
+    guidanceScale: params.guidanceScale,
+    guidanceRescale: 0,
+    scheduler: params.scheduler,
+    width: params.width,
+    height: params.height,
+  };
 }
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
@@ -140,7 +169,7 @@ export class DiffusionWorkerHandler {
         this.running = { id: req.id, abort: new AbortController() };
         const mine = this.running;
         try {
-          if (req.type === 'load-model') await this.load(req);
+          if (req.type === 'load-model') await this.load(req, this.running.abort.signal);
           else await this.generate(req, this.running.abort.signal);
         } catch (err) {
           // Already ended by uncaught(): its answer was sent.
@@ -243,6 +272,7 @@ export class DiffusionWorkerHandler {
       hasVaeEncoder: models.vaeEncoder !== undefined,
       warnings: models.warnings,
       loadMs,
+      warmupMs: null,
     };
     return this.info;
   }
@@ -259,7 +289,7 @@ export class DiffusionWorkerHandler {
     if (models) await releasePipeline(models).catch(() => undefined);
   }
 
-  private async load(req: LoadRequest): Promise<void> {
+  private async load(req: LoadRequest, signal: AbortSignal): Promise<void> {
     const start = this.deps.now();
     const progress = (p: LoadProgress) => this.post({ id: req.id, type: 'load-progress', part: p.part, loaded: p.loaded, total: p.total });
     let opened: Awaited<ReturnType<DiffusionWorkerHandler['open']>>;
@@ -281,7 +311,39 @@ export class DiffusionWorkerHandler {
           : again;
       }
     }
-    this.post({ id: req.id, type: 'model-ready', info: this.install(req, opened, this.deps.now() - start) });
+    const info = this.install(req, opened, this.deps.now() - start);
+    await this.warmUp(req.id, info, signal);
+    this.post({ id: req.id, type: 'model-ready', info });
+  }
+
+  /**
+   * One generate whose result is dropped, so the first real one runs at warm speed: the runtime
+   * plans its memory and (on wasm) V8 tiers its code up on the first runs of a session, which made
+   * the first generate several times slower than the next. Never fails the load: a failure becomes
+   * a model warning (the run would likely fail the same way, which the user learns before asking).
+   * A cancel of the load (the controller sends one when a newer load waits) cuts it short.
+   * Skipped in low-memory mode, where the text encoder and VAE decoder are released after each run.
+   */
+  private async warmUp(id: string, info: ModelInfo, signal: AbortSignal): Promise<void> {
+    const models = this.models;
+    if (!this.deps.warmUp || !models || models.lowMemory || signal.aborted) return;
+    const params = warmupParams(info);
+    this.post({ id, type: 'warming-up', steps: params.steps, width: params.width, height: params.height });
+    // A ControlNet model warms its ControlNet too (a blank sketch): the studio's runs use it once one is drawn.
+    const images = models.controlnet
+      ? { control: { width: params.width, height: params.height, data: new Uint8ClampedArray(params.width * params.height * 4) } }
+      : {};
+    const start = this.deps.now();
+    try {
+      await generate(models, params, { images, signal, now: this.deps.now });
+      info.warmupMs = this.deps.now() - start;
+    } catch (err) {
+      if (err instanceof CancelledError || signal.aborted) return;
+      info.warnings = [
+        ...info.warnings,
+        `the warm-up run (${params.steps} step${params.steps === 1 ? '' : 's'} at ${params.width}×${params.height}) failed, so the first generate may be slower: ${String((err as Error)?.message ?? err)}`,
+      ];
+    }
   }
 
   /** After a lost device: the same model from the same source on a new backend (cache/assembled sources read OPFS, no network). */
@@ -331,10 +393,43 @@ export class DiffusionWorkerHandler {
     }
   }
 
+  /**
+   * Previews as ImageBitmaps made here, so the page only draws them. One at a time: while one is
+   * being made, later steps' previews are skipped (the page shows the newest it can get); one that
+   * is ready after its run ended is closed, not posted.
+   */
+  private previewPoster(id: string): { show(latents: Tensor, step: number): void; end(): void } {
+    const make = this.deps.previewBitmap ?? createBitmap;
+    let busy = false;
+    let ended = false;
+    return {
+      show: (latents, step) => {
+        if (busy || ended) return;
+        busy = true;
+        const { width, height, rgba } = latentPreviewRgba(latents);
+        void Promise.resolve()
+          .then(() => make(rgba as Uint8ClampedArray<ArrayBuffer>, width, height))
+          .then(
+            (bitmap) => {
+              busy = false;
+              if (ended) return bitmap.close();
+              this.post({ id, type: 'preview', step, width, height, bitmap }, [bitmap]);
+            },
+            // No bitmap (no createImageBitmap here, a failed decode): the preview is skipped; the run goes on.
+            () => (busy = false),
+          );
+      },
+      end: () => {
+        ended = true;
+      },
+    };
+  }
+
   private async run(req: Extract<WorkerRequest, { type: 'generate' }>, signal: AbortSignal): Promise<void> {
     const models = this.models;
     const info = this.info;
     if (!models || !info) throw new DeviceLostError('', 'no model after the GPU device was lost');
+    const previews = this.previewPoster(req.id);
     let result: Awaited<ReturnType<typeof generate>>;
     try {
       result = await generate(models, req.params, {
@@ -343,14 +438,10 @@ export class DiffusionWorkerHandler {
         now: this.deps.now,
         loop: req.loop,
         onProgress: (p) => this.post({ id: req.id, type: 'progress', step: p.step, totalSteps: p.totalSteps, elapsedMs: p.elapsedMs }),
-        onPreview: req.previews
-          ? (latents, step) => {
-              const prev = latentPreviewRgba(latents);
-              this.post({ id: req.id, type: 'preview', step, ...prev }, [prev.rgba.buffer]);
-            }
-          : undefined,
+        onPreview: req.previews ? (latents, step) => previews.show(latents, step) : undefined,
       });
     } catch (err) {
+      previews.end();
       if (!(err instanceof OutOfMemoryError)) throw err;
       throw withSuggestions(
         err,
@@ -363,6 +454,7 @@ export class DiffusionWorkerHandler {
         }),
       );
     }
+    previews.end();
     const rgba = imageToRgba(result.image);
     this.post(
       {

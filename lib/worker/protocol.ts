@@ -88,7 +88,10 @@ export interface ModelInfo {
   hasVaeEncoder: boolean;
   /** Optional parts that could not be loaded on this backend, with the reason. */
   warnings: string[];
+  /** Opening the sessions, ms (the warm-up not included). */
   loadMs: number;
+  /** The warm-up run after the load, ms; null when none ran (turned off, low-memory mode, cancelled or failed: see warnings). */
+  warmupMs: number | null;
 }
 
 /** Failures of the engine (lib/errors.ts) plus the worker's own. */
@@ -96,9 +99,16 @@ export type ErrorCode = LanternErrorCode | 'no-model' | 'busy' | 'internal';
 
 export type WorkerEvent =
   | { id: string; type: 'load-progress'; part: string; loaded: number; total: number | null }
+  /**
+   * The sessions are open; the worker runs one discarded generate (`steps` at the model's
+   * recommended size) so the first real one runs at warm speed. model-ready follows. Cancelling
+   * the load request now cuts the warm-up short; the model is still loaded.
+   */
+  | { id: string; type: 'warming-up'; steps: number; width: number; height: number }
   | { id: string; type: 'model-ready'; info: ModelInfo }
   | { id: string; type: 'progress'; step: number; totalSteps: number; elapsedMs: number }
-  | { id: string; type: 'preview'; step: number; width: number; height: number; rgba: Uint8ClampedArray }
+  /** The latent preview, decoded in the worker: the page only draws it (a `bitmaprenderer` canvas); the receiver owns and closes it. */
+  | { id: string; type: 'preview'; step: number; width: number; height: number; bitmap: ImageBitmap }
   | {
       id: string;
       type: 'result';

@@ -28,7 +28,7 @@ const PARAMS: GenerateParams = {
 };
 
 /** A worker in the same process: requests and events cross a macrotask boundary each, like postMessage. */
-function fakeWorker(overrides: Record<string, Uint8Array | null> = {}) {
+function fakeWorker(overrides: Record<string, Uint8Array | null> = {}, opts: { warmUp?: boolean } = {}) {
   const requests: WorkerRequest[] = [];
   const events: WorkerEvent[] = [];
   const onMessage: Array<(e: MessageEvent<WorkerEvent>) => void> = [];
@@ -45,6 +45,7 @@ function fakeWorker(overrides: Record<string, Uint8Array | null> = {}) {
         return dirSource(spec.baseUrl, overrides);
       },
       now: () => performance.now(),
+      warmUp: opts.warmUp,
     },
     (event) =>
       setTimeout(() => {
@@ -66,8 +67,8 @@ function fakeWorker(overrides: Record<string, Uint8Array | null> = {}) {
   return { worker, requests, events, backends };
 }
 
-function setup(overrides: Record<string, Uint8Array | null> = {}) {
-  const fake = fakeWorker(overrides);
+function setup(overrides: Record<string, Uint8Array | null> = {}, opts: { warmUp?: boolean } = {}) {
+  const fake = fakeWorker(overrides, opts);
   const client = new DiffusionClient(fake.worker);
   const controller = new StudioController(() => client);
   return { ...fake, controller };
@@ -127,6 +128,25 @@ describe('studio controller', () => {
     expect(errorsOf(events)).toEqual([]);
     expect(run().model?.backendReason).toBe('fake (wasm)');
     expect(run().error).toBeNull();
+  });
+
+  it('a warm-up shows as a load phase; a load asked for during it cancels it, and the newest load is the model in use', async () => {
+    const { controller, requests, events } = setup({}, { warmUp: true });
+    const labels: string[] = [];
+    const unsubscribe = useRun.subscribe((s) => labels.at(-1) !== s.loadLabel && labels.push(s.loadLabel));
+    controller.loadModel(TINY, 'auto');
+    await until(() => run().loadLabel.startsWith('warming up'), 'warming up');
+    expect(run().loadLabel).toBe('warming up (1 step at 64×64)…');
+    controller.loadModel(TINY, 'wasm');
+    await until(() => loadsOf(requests).length === 2 && run().phase === 'ready', 'second load');
+    unsubscribe();
+    const [first] = loadsOf(requests);
+    expect(requests.filter((r) => r.type === 'cancel')).toEqual([{ id: expect.any(String), type: 'cancel', target: first.id }]);
+    expect(errorsOf(events)).toEqual([]);
+    expect(run().model?.backendReason).toBe('fake (wasm)');
+    // Each load warmed up (or began to): the newest one's warm-up ran whole.
+    expect(labels.filter((l) => l.startsWith('warming up'))).toHaveLength(2);
+    expect(run().model?.warmupMs).toEqual(expect.any(Number));
   });
 
   it('a backend change during a run waits for it: model info, ControlNet and examples stay, the result names the model, then it reloads', async () => {

@@ -31,6 +31,8 @@ function setup(overrides: Partial<HandlerDeps> = {}, onEvent?: (e: WorkerEvent) 
         return dirSource(spec.baseUrl);
       },
       now: () => (clock += 5),
+      // No createImageBitmap in Node: a stand-in the size of the preview.
+      previewBitmap: async (_rgba, width, height) => ({ width, height, close() {} }) as unknown as ImageBitmap,
       ...overrides,
     },
     (e) => {
