@@ -3,7 +3,7 @@
  * time and answers with typed events. diffusion.worker.ts only wires it to postMessage,
  * so tests drive it with a fake session factory.
  */
-import { CancelledError, generate } from '../diffusion/pipeline';
+import { CancelledError, generate, type PreviewRgba } from '../diffusion/pipeline';
 import {
   BackendError,
   DeviceLostError,
@@ -15,7 +15,7 @@ import {
   type OomSuggestion,
 } from '../errors';
 import { fixedImageSize, loadPipeline, recommendedSettings, releasePipeline, type LoadProgress, type PipelineModels } from '../diffusion/load-pipeline';
-import { imageToRgba, latentPreviewRgba } from '../tensor/image';
+import { imageToRgba } from '../tensor/image';
 import type { FileSource } from '../models/file-source';
 import { loadModelFolder } from '../models/load-folder';
 import { createScheduler, schedulerLabel } from '../diffusion/schedulers';
@@ -23,7 +23,6 @@ import { DEFAULT_PARAMS, SCHEDULER_NAMES, sanitizeParams, stepLimits } from '../
 import type { SchedulerConfig } from '../diffusion/schedulers/types';
 import type { GenerateParams } from '../diffusion/check-inputs';
 import type { BackendPreference, DeviceLoss, SessionFactory } from '../onnx/types';
-import type { Tensor } from '../tensor/tensor';
 import { sourceLabel, type ErrorCode, type ModelInfo, type ModelSourceSpec, type WorkerEvent, type WorkerRequest } from './protocol';
 
 export interface HandlerDeps {
@@ -398,15 +397,14 @@ export class DiffusionWorkerHandler {
    * being made, later steps' previews are skipped (the page shows the newest it can get); one that
    * is ready after its run ended is closed, not posted.
    */
-  private previewPoster(id: string): { show(latents: Tensor, step: number): void; end(): void } {
+  private previewPoster(id: string): { show(preview: PreviewRgba, step: number): void; end(): void } {
     const make = this.deps.previewBitmap ?? createBitmap;
     let busy = false;
     let ended = false;
     return {
-      show: (latents, step) => {
+      show: ({ width, height, rgba }, step) => {
         if (busy || ended) return;
         busy = true;
-        const { width, height, rgba } = latentPreviewRgba(latents);
         void Promise.resolve()
           .then(() => make(rgba as Uint8ClampedArray<ArrayBuffer>, width, height))
           .then(
@@ -438,7 +436,8 @@ export class DiffusionWorkerHandler {
         now: this.deps.now,
         loop: req.loop,
         onProgress: (p) => this.post({ id: req.id, type: 'progress', step: p.step, totalSteps: p.totalSteps, elapsedMs: p.elapsedMs }),
-        onPreview: req.previews ? (latents, step) => previews.show(latents, step) : undefined,
+        // RGBA from either loop (the GPU loop makes it on the device: a quarter of the latents' bytes come back).
+        onPreviewRgba: req.previews ? (preview, step) => previews.show(preview, step) : undefined,
       });
     } catch (err) {
       previews.end();
