@@ -207,8 +207,6 @@ function onDevice(session: ModelSession, w: WatchedDevice): ModelSession {
         if (--w.open === 0 && w.loss && watched === w) watched = null;
       }
     },
-    run: (feeds, outputNames) => guarded(session, w, () => session.run(feeds, outputNames)),
-    ...(session.runOnDevice && { runOnDevice: (feeds, outputNames) => guarded(session, w, () => session.runOnDevice!(feeds, outputNames)) }),
   };
 }
 
@@ -217,23 +215,23 @@ function disposeDeviceTensors(out: object): void {
 }
 
 /** One run on a watched device: refused once it is lost, and its failure typed as a loss or an allocation failure. */
-async function guarded<T extends object>(session: ModelSession, w: WatchedDevice, run: () => Promise<T>): Promise<T> {
-  if (w.loss) throw lostError(session.label, 'run refused', w.loss);
+async function guarded<T extends object>(label: string, w: WatchedDevice, run: () => Promise<T>): Promise<T> {
+  if (w.loss) throw lostError(label, 'run refused', w.loss);
   const ooms = w.ooms;
   let out: T;
   try {
     out = await run();
   } catch (err) {
     const loss = await lossSoon(w);
-    if (loss) throw lostError(session.label, 'run failed', loss);
-    if (w.ooms > ooms) throw new OutOfMemoryError(session.label, `${session.label}: run failed: WebGPU could not allocate a buffer (${w.lastOom})`);
+    if (loss) throw lostError(label, 'run failed', loss);
+    if (w.ooms > ooms) throw new OutOfMemoryError(label, `${label}: run failed: WebGPU could not allocate a buffer (${w.lastOom})`);
     throw err;
   }
   // A lost device or a failed allocation can still hand back numbers: never trust them.
   if (w.loss || w.ooms > ooms) {
     disposeDeviceTensors(out);
-    if (w.loss) throw lostError(session.label, 'run failed', w.loss);
-    throw new OutOfMemoryError(session.label, `${session.label}: run failed: WebGPU could not allocate a buffer (${w.lastOom})`);
+    if (w.loss) throw lostError(label, 'run failed', w.loss);
+    throw new OutOfMemoryError(label, `${label}: run failed: WebGPU could not allocate a buffer (${w.lastOom})`);
   }
   return out;
 }
@@ -256,6 +254,7 @@ export function createWebSessionFactory(backend: BackendChoice['backend']): Sess
     runsFloat64: false,
     async create({ label, model, externalData = [] }) {
       let session: ModelSession;
+      let device: WatchedDevice | null = null;
       try {
         const ort = await runtimeFor(backend);
         const created = await ort.InferenceSession.create(model, {
@@ -270,7 +269,8 @@ export function createWebSessionFactory(backend: BackendChoice['backend']): Sess
             }),
           }),
         });
-        session = wrapSession(ort, created, label, transfers);
+        // Runs and downloads of a WebGPU session are typed by what happened to its device (known once the first session exists).
+        session = wrapSession(ort, created, label, transfers, backend === 'webgpu' ? (run) => (device ? guarded(label, device, run) : run()) : undefined);
       } catch (err) {
         const w = backend === 'webgpu' ? watched : null;
         const loss = w ? await lossSoon(w) : null;
@@ -278,8 +278,8 @@ export function createWebSessionFactory(backend: BackendChoice['backend']): Sess
         throw runtimeError(label, `onnxruntime-web (${backend}) could not load the model`, err);
       }
       if (backend !== 'webgpu') return session;
-      const w = watchDevice();
-      return w ? onDevice(session, w) : session;
+      device = watchDevice();
+      return device ? onDevice(session, device) : session;
     },
     ...(backend === 'webgpu' && {
       onDeviceLost(listener: (loss: DeviceLoss) => void) {

@@ -25,7 +25,11 @@ function toIoInfo(meta: OrtCommon.InferenceSession.ValueMetadata): IoInfo {
 /** The runtime tensor behind each DeviceTensor this seam handed out (kept out of the engine's types). */
 const onDevice = new WeakMap<DeviceTensor, { tensor: OrtCommon.Tensor; disposed: boolean }>();
 
-function deviceTensor(label: string, name: string, t: OrtCommon.Tensor, meter?: RecordingMeter): DeviceTensor {
+/** Wraps every run and download: the WebGPU factory types failures by what happened to the device (lib/onnx/web.ts). */
+export type RunGuard = <T extends object>(run: () => Promise<T>) => Promise<T>;
+const unguarded: RunGuard = (run) => run();
+
+function deviceTensor(label: string, name: string, t: OrtCommon.Tensor, guard: RunGuard, meter?: RecordingMeter): DeviceTensor {
   const type = (SUPPORTED as readonly string[]).includes(t.type) ? (t.type as ElementType) : null;
   if (!type) throw new ModelFolderError('unsupported-model', label, `${label}: output "${name}" is ${t.type}; Lantern keeps float or integer outputs`);
   const entry = { tensor: t, disposed: false };
@@ -35,7 +39,13 @@ function deviceTensor(label: string, name: string, t: OrtCommon.Tensor, meter?: 
     type,
     async download() {
       if (entry.disposed) throw new Error(`${label}: output "${name}" was disposed before it was downloaded`);
-      const host = await toHost(label, name, t, false);
+      const host = await guard(async () => {
+        try {
+          return await toHost(label, name, t, false);
+        } catch (err) {
+          throw runtimeError(label, `download of "${name}" failed`, err);
+        }
+      });
       meter?.record(label, 'down', byteSize(t));
       return host;
     },
@@ -113,7 +123,7 @@ function byteSize(t: OrtCommon.Tensor): number {
   return t.size * (ELEMENT_BYTES[t.type] ?? 4);
 }
 
-export function wrapSession(ort: OrtModule, session: Session, label: string, meter?: RecordingMeter): ModelSession {
+export function wrapSession(ort: OrtModule, session: Session, label: string, meter?: RecordingMeter, guard: RunGuard = unguarded): ModelSession {
   const inputs = session.inputMetadata.map(toIoInfo);
   const outputs = session.outputMetadata.map(toIoInfo);
   async function runWith<T>(
@@ -171,7 +181,7 @@ export function wrapSession(ort: OrtModule, session: Session, label: string, met
     async runOnDevice(feeds, outputNames) {
       return runWith(feeds, outputNames, async (results) => {
         const kept: Record<string, DeviceTensor> = {};
-        for (const [name, t] of Object.entries(results)) kept[name] = deviceTensor(label, name, t, meter);
+        for (const [name, t] of Object.entries(results)) kept[name] = deviceTensor(label, name, t, guard, meter);
         return kept;
       });
     },
