@@ -38,7 +38,8 @@ const pages = readdirSync(out, { withFileTypes: true })
 // Hashed assets, less the bundler's copy of onnxruntime's wasm: the worker loads the runtime
 // from /ort/ (wasmPaths), so that copy is never fetched and would only cost ~30 MB of cache.
 const assets = filesUnder(join(out, '_next', 'static')).filter((f) => !(f.endsWith('.wasm') && f.includes(`${sep}media${sep}`)));
-// Only the runtime files the bundle names (of the six in /ort/, the webgpu bundle uses one pair).
+// The runtime files the bundles name: each onnxruntime-web build the worker imports (lib/onnx/web.ts:
+// WebGPU's asyncify pair, wasm's plain pair) loads its own .mjs/.wasm from /ort/, and either may run offline.
 const bundleText = assets.filter((f) => /\.(m?js)$/.test(f)).map((f) => readFileSync(f, 'latin1'));
 const runtime = filesUnder(join(out, 'ort')).filter((f) => bundleText.some((t) => t.includes(f.slice(f.lastIndexOf(sep) + 1))));
 const embeddedModel = filesUnder(join(out, 'models', 'lantern-shapes'));
