@@ -15,15 +15,40 @@ import { EulerAncestralDiscreteScheduler, EULER_ANCESTRAL_DEFAULTS } from './eul
 import { EulerDiscreteScheduler, EULER_DEFAULTS } from './euler';
 import { LCMScheduler, LCM_DEFAULTS } from './lcm';
 import { PNDMScheduler, PNDM_DEFAULTS } from './pndm';
+import { PfOdeScheduler } from './pf-ode';
+import { SCORE_SDE_DEFAULTS } from './score-sde';
+import { VpSdeScheduler } from './vp-sde';
 import type { Scheduler, SchedulerConfig } from './types';
 
 export type { Scheduler, SchedulerConfig, SchedulerStepOutput, LinearForm, LinearStep, LinearTerms, StepBuffer } from './types';
 export { applyLinearStep, type LinearBuffers, type LinearStepResult } from './linear-apply';
 export type { RawSchedulerConfig } from './common';
 export { SchedulerConfigError };
-export { DDIMScheduler, DDPMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler, LCMScheduler, PNDMScheduler };
+export {
+  DDIMScheduler,
+  DDPMScheduler,
+  DPMSolverMultistepScheduler,
+  EulerAncestralDiscreteScheduler,
+  EulerDiscreteScheduler,
+  LCMScheduler,
+  PNDMScheduler,
+  PfOdeScheduler,
+  VpSdeScheduler,
+};
 
-export const SCHEDULER_NAMES = ['default', 'ddim', 'ddpm', 'pndm', 'euler', 'euler-ancestral', 'dpmpp-2m', 'dpmpp-2m-karras', 'lcm'] as const;
+export const SCHEDULER_NAMES = [
+  'default',
+  'ddim',
+  'ddpm',
+  'pndm',
+  'euler',
+  'euler-ancestral',
+  'dpmpp-2m',
+  'dpmpp-2m-karras',
+  'lcm',
+  'vp-sde',
+  'pf-ode',
+] as const;
 
 export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
 
@@ -38,6 +63,24 @@ export const SCHEDULER_LABELS: Readonly<Record<SchedulerName, string>> = {
   'dpmpp-2m': 'DPM++ 2M',
   'dpmpp-2m-karras': 'DPM++ 2M Karras',
   lcm: 'LCM',
+  // Lantern's own (issue #13): A1111 has no name for them.
+  'vp-sde': 'VP-SDE (Euler–Maruyama)',
+  'pf-ode': 'Probability-flow ODE (Euler)',
+};
+
+/** One line per sampler for the studio's sampler menu. */
+export const SCHEDULER_HELP: Readonly<Record<SchedulerName, string>> = {
+  default: "the sampler the model's scheduler_config.json names",
+  ddim: 'deterministic, few steps; the classic SD sampler (η = 0)',
+  ddpm: 'the ancestral sampler SD was trained with: needs many steps',
+  pndm: 'pseudo linear multistep (A1111 PLMS): deterministic, uses past steps',
+  euler: 'first-order ODE step in σ: deterministic and fast',
+  'euler-ancestral': 'Euler with fresh noise each step: varied, does not converge with more steps',
+  'dpmpp-2m': 'second-order multistep DPM-Solver++: sharp results in 20–30 steps',
+  'dpmpp-2m-karras': 'DPM++ 2M on Karras σ spacing: good detail at low step counts',
+  lcm: 'for latent-consistency (LCM) models: 2–8 steps, guidance inside the U-Net',
+  'vp-sde': 'the reverse-time VP-SDE by Euler–Maruyama, with fresh noise each step: needs many steps',
+  'pf-ode': "the VP-SDE's probability-flow ODE by Euler: deterministic; DDIM in the limit of many steps",
 };
 
 /** The diffusers class behind each explicit name. */
@@ -50,6 +93,8 @@ export const SCHEDULER_CLASS_NAMES: Readonly<Record<Exclude<SchedulerName, 'defa
   'dpmpp-2m': 'DPMSolverMultistepScheduler',
   'dpmpp-2m-karras': 'DPMSolverMultistepScheduler',
   lcm: 'LCMScheduler',
+  'vp-sde': 'VPSDEEulerMaruyamaScheduler',
+  'pf-ode': 'ProbabilityFlowODEEulerScheduler',
 };
 
 type SchedulerFactory = (config: RawSchedulerConfig, options: CreateSchedulerOptions) => Scheduler;
@@ -73,6 +118,9 @@ const CLASSES: Readonly<Record<string, SchedulerClassEntry>> = {
   },
   DPMSolverMultistepScheduler: { defaults: DPM_MULTISTEP_DEFAULTS, create: (c) => new DPMSolverMultistepScheduler(c) },
   LCMScheduler: { defaults: LCM_DEFAULTS, create: (c) => new LCMScheduler(c) },
+  // Lantern's score-SDE samplers read the config as DDIM does (score-sde.ts).
+  VPSDEEulerMaruyamaScheduler: { defaults: SCORE_SDE_DEFAULTS, create: (c) => new VpSdeScheduler(c) },
+  ProbabilityFlowODEEulerScheduler: { defaults: SCORE_SDE_DEFAULTS, create: (c) => new PfOdeScheduler(c) },
 };
 
 export const SUPPORTED_SCHEDULER_CLASSES: readonly string[] = Object.keys(CLASSES);
@@ -254,6 +302,10 @@ export function schedulerLabel(scheduler: Scheduler): string {
       return 'Euler a';
     case 'LCMScheduler':
       return 'LCM';
+    case 'VPSDEEulerMaruyamaScheduler':
+      return SCHEDULER_LABELS['vp-sde'];
+    case 'ProbabilityFlowODEEulerScheduler':
+      return SCHEDULER_LABELS['pf-ode'];
     case 'DPMSolverMultistepScheduler': {
       const algo = c.algorithm_type as string;
       const base = algo.endsWith('++') ? 'DPM++' : 'DPM';

@@ -128,6 +128,9 @@ const CONTRACT: Readonly<Record<string, ClassContract>> = {
     betaSchedules: STANDARD_BETAS,
     predictionTypes: ['epsilon', 'sample', 'v_prediction'],
   },
+  // Lantern's score-SDE samplers: DDIM's schedule; the score −ε/√(1−ᾱ) needs epsilon prediction.
+  VPSDEEulerMaruyamaScheduler: { ...DISCRETE, betaSchedules: STANDARD_BETAS, predictionTypes: ['epsilon'] },
+  ProbabilityFlowODEEulerScheduler: { ...DISCRETE, betaSchedules: STANDARD_BETAS, predictionTypes: ['epsilon'] },
   LCMScheduler: {
     ...DISCRETE,
     defaultSpacing: null,

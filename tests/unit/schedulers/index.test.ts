@@ -29,7 +29,7 @@ function without(config: Record<string, unknown>, key: string): Record<string, u
 
 describe('names and labels', () => {
   it('every name has a label and (except default) a class', () => {
-    expect(SCHEDULER_NAMES).toEqual(['default', 'ddim', 'ddpm', 'pndm', 'euler', 'euler-ancestral', 'dpmpp-2m', 'dpmpp-2m-karras', 'lcm']);
+    expect(SCHEDULER_NAMES).toEqual(['default', 'ddim', 'ddpm', 'pndm', 'euler', 'euler-ancestral', 'dpmpp-2m', 'dpmpp-2m-karras', 'lcm', 'vp-sde', 'pf-ode']);
     for (const name of SCHEDULER_NAMES) {
       expect(SCHEDULER_LABELS[name]).toBeTruthy();
       if (name !== 'default') expect(SUPPORTED_SCHEDULER_CLASSES).toContain(SCHEDULER_CLASS_NAMES[name]);
@@ -68,7 +68,7 @@ describe("createScheduler('default')", () => {
 
   it('names an unsupported class precisely', () => {
     expect(() => createScheduler('default', { ...SD15, _class_name: 'LMSDiscreteScheduler' })).toThrow(
-      /scheduler class "LMSDiscreteScheduler" is not supported \(supported: DDIMScheduler, DDPMScheduler, PNDMScheduler, EulerDiscreteScheduler, EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler, LCMScheduler\)/,
+      /scheduler class "LMSDiscreteScheduler" is not supported \(supported: DDIMScheduler, DDPMScheduler, PNDMScheduler, EulerDiscreteScheduler, EulerAncestralDiscreteScheduler, DPMSolverMultistepScheduler, LCMScheduler, VPSDEEulerMaruyamaScheduler, ProbabilityFlowODEEulerScheduler\)/,
     );
     expect(() => createScheduler('default', without(SD15, '_class_name'))).toThrow(/has no _class_name/);
     // typed, so the worker reports invalid-params (the user can pick a named sampler)
