@@ -1,5 +1,5 @@
 'use client';
-import { clampParam, inputRange, SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '@/lib/diffusion/params';
+import { clampParam, inputRange, SCHEDULER_HELP, SCHEDULER_LABELS, SCHEDULER_NAMES, type SchedulerName } from '@/lib/diffusion/params';
 import type { BackendPreference } from '@/lib/onnx/types';
 import { useRun } from '@/stores/run';
 import { useSettings, type SeedMode } from '@/stores/settings';
@@ -62,11 +62,14 @@ export function SamplerControls() {
         <span className="font-medium">Sampler</span>
         <select data-testid="scheduler" value={s.scheduler} onChange={(e) => s.set({ scheduler: e.target.value as SchedulerName })} className={fieldClass}>
           {SCHEDULER_NAMES.map((n) => (
-            <option key={n} value={n}>
+            <option key={n} value={n} title={SCHEDULER_HELP[n]}>
               {n === 'default' ? defaultLabel(defaultSampler) : SCHEDULER_LABELS[n]}
             </option>
           ))}
         </select>
+        <span className="text-xs text-neutral-500" data-testid="sampler-help">
+          {SCHEDULER_HELP[s.scheduler]}
+        </span>
       </label>
       <fieldset className="col-span-2 flex flex-col gap-1">
         <legend className="font-medium">Seed</legend>

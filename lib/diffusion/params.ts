@@ -9,6 +9,7 @@
  */
 import { InvalidParamsError } from '../errors';
 import {
+  SCHEDULER_HELP,
   SCHEDULER_LABELS,
   SCHEDULER_NAMES,
   isSchedulerName,
@@ -22,7 +23,7 @@ import {
 } from './schedulers';
 import { TIMESTEP_SPACINGS, type TimestepSpacing } from './schedulers/common';
 
-export { InvalidParamsError, SCHEDULER_LABELS, SCHEDULER_NAMES, TIMESTEP_SPACINGS, isSchedulerName, maxSteps, stepLimits, stepsProblem };
+export { InvalidParamsError, SCHEDULER_HELP, SCHEDULER_LABELS, SCHEDULER_NAMES, TIMESTEP_SPACINGS, isSchedulerName, maxSteps, stepLimits, stepsProblem };
 export type { SchedulerName, StepLimits, TimestepSpacing };
 
 export interface GenerateParams {
