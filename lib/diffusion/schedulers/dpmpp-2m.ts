@@ -8,7 +8,9 @@
  * the last step is always first order, so the final sample is the model's x0 estimate);
  * Karras timesteps are `round(sigma_to_t(σ))` and may repeat near t = 0.
  * All four algorithm types and orders 1–3 are ported; SDE variants draw one noise tensor
- * per step. Not ported: thresholding and learned-variance model outputs.
+ * per step (diffusers' `randn_tensor(model_output.shape, generator)` after the model-output
+ * conversion), the last step's too, where σ_next = 0 gives it coefficient 0.
+ * Not ported: thresholding and learned-variance model outputs.
  */
 import type { NoiseSource } from '../../random/noise-source';
 import type { LinearForm, LinearStep, LinearTerms, Scheduler, SchedulerConfig, SchedulerStepOutput } from './types';
@@ -72,6 +74,18 @@ export const DPM_MULTISTEP_DEFAULTS = {
   timestep_spacing: 'linspace',
   steps_offset: 0,
   rescale_betas_zero_snr: false,
+} as const;
+
+/**
+ * A1111's "DPM++ 2M SDE Karras": the keys a named sampler sets on the model's config (the rest
+ * comes from it through from_config, as for 'dpmpp-2m-karras'), checked against diffusers
+ * 0.27.2 by tests/unit/schedulers/dpmpp-2m-sde.test.ts.
+ */
+export const DPMPP_2M_SDE_KARRAS_OVERRIDES = {
+  algorithm_type: 'sde-dpmsolver++',
+  solver_order: 2,
+  solver_type: 'midpoint',
+  use_karras_sigmas: true,
 } as const;
 
 type Algorithm = 'dpmsolver' | 'dpmsolver++' | 'sde-dpmsolver' | 'sde-dpmsolver++';
