@@ -17,6 +17,7 @@ import { ErrorPanel } from './ErrorPanel';
 import { SamplerControls } from './SamplerControls';
 import { StatusLine } from './StatusLine';
 import { HistoryPanel } from './history/HistoryPanel';
+import { BenchLink } from './bench/BenchLink';
 
 /** `?model=` lets a link (or a test) open a model folder for this page load (`?backend=`: components/models/library.ts). */
 function urlModel(): string | null {
@@ -109,7 +110,10 @@ export function Studio() {
       <section aria-label="History">
         <HistoryPanel />
       </section>
-      <footer className="text-xs text-neutral-500">diffusion in your browser — nothing leaves this device</footer>
+      <footer className="flex flex-wrap gap-x-3 text-xs text-neutral-500">
+        <span>diffusion in your browser — nothing leaves this device</span>
+        <BenchLink />
+      </footer>
     </main>
   );
 }
