@@ -38,14 +38,23 @@ export interface HandlerDeps {
 const createBitmap = (rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number) => createImageBitmap(new ImageData(rgba, width, height));
 
 /**
- * The warm-up generate: one step (or the sampler's least) at the size the studio starts at,
+ * U-Net passes in the warm-up. V8 runs a wasm function unoptimised until its optimised code is
+ * compiled in the background: on lantern-shapes' U-Net (onnxruntime-web's plain wasm build, in
+ * Node) the first run took ~3× a warm one and the second up to 3× as well; from the third on they
+ * were warm. (The asyncify build that WebGPU loads needed ~20 runs.)
+ */
+const WARMUP_STEPS = 2;
+
+/**
+ * The warm-up generate: WARMUP_STEPS steps (within the sampler's limits) at the size the studio starts at,
  * with guidance as the studio would set it (so CFG's batch of 2 runs when it will), on the
  * model's own sampler. lantern.json is untrusted: repaired as the studio repairs it.
  */
 export function warmupParams(info: Pick<ModelInfo, 'recommended' | 'stepLimits'>): GenerateParams {
   const r = info.recommended;
   const { params } = sanitizeParams({ guidanceScale: r.guidance, width: r.width, height: r.height, scheduler: r.scheduler }, DEFAULT_PARAMS);
-  const steps = Math.max(1, info.stepLimits[params.scheduler]?.min ?? 1);
+  const limits = info.stepLimits[params.scheduler];
+  const steps = Math.max(1, limits?.min ?? 1, Math.min(WARMUP_STEPS, limits?.max ?? WARMUP_STEPS));
   return {
     prompt: '',
     negativePrompt: '',

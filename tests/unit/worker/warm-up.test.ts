@@ -87,18 +87,18 @@ const of = <T extends WorkerEvent['type']>(events: WorkerEvent[], type: T) => ev
 const load = (id = 'a', source: WorkerRequest & { type: 'load-model' } = { id, type: 'load-model', source: TINY, backend: 'auto' }) => source;
 
 describe('warm-up at model load', () => {
-  it('runs one discarded step at the recommended size with CFG before model-ready, and says so', async () => {
+  it('runs two discarded steps at the recommended size with CFG before model-ready, and says so', async () => {
     const { handler, events, factory } = setup();
     const runs = factory as FakeFactory;
     await handler.handle(load());
     // tiny-sd's lantern.json: 64×64, guidance 7.5 (CFG: uncond + cond), its DDIM scheduler.
-    expect(of(events, 'warming-up')).toEqual([{ id: 'a', type: 'warming-up', steps: 1, width: 64, height: 64 }]);
+    expect(of(events, 'warming-up')).toEqual([{ id: 'a', type: 'warming-up', steps: 2, width: 64, height: 64 }]);
     const types = events.map((e) => e.type);
     expect(types.indexOf('warming-up')).toBeGreaterThan(types.lastIndexOf('load-progress'));
     expect(types.at(-1)).toBe('model-ready');
     // Nothing of the warm-up reaches the page but its status: no progress, preview or result.
     expect(types.filter((t) => t === 'progress' || t === 'preview' || t === 'result')).toEqual([]);
-    expect(runs.runs.filter((r) => r.startsWith('unet'))).toHaveLength(1);
+    expect(runs.runs.filter((r) => r.startsWith('unet'))).toHaveLength(2);
     expect(runs.runs.filter((r) => r.startsWith('text_encoder'))).toHaveLength(2);
     expect(runs.runs.filter((r) => r.startsWith('vae_decoder'))).toHaveLength(1);
     const [ready] = of(events, 'model-ready');
@@ -110,7 +110,7 @@ describe('warm-up at model load', () => {
     const { handler, events, factory } = setup({ factory: countingNodeFactory() });
     await handler.handle(load('a', { id: 'a', type: 'load-model', source: CONTROLNET, backend: 'auto' }));
     expect(of(events, 'model-ready')[0].info.hasControlNet).toBe(true);
-    expect((factory as FakeFactory).runs.filter((r) => r.startsWith('controlnet'))).toHaveLength(1);
+    expect((factory as FakeFactory).runs.filter((r) => r.startsWith('controlnet'))).toHaveLength(2);
   });
 
   it('a failed warm-up does not fail the load: a model warning, and the next generate runs', async () => {
@@ -129,7 +129,7 @@ describe('warm-up at model load', () => {
     const [ready] = of(events, 'model-ready');
     expect(of(events, 'error')).toEqual([]);
     expect(ready.info.warmupMs).toBeNull();
-    expect(ready.info.warnings).toEqual(['the warm-up run (1 step at 64×64) failed, so the first generate may be slower: kernel exploded']);
+    expect(ready.info.warnings).toEqual(['the warm-up run (2 steps at 64×64) failed, so the first generate may be slower: kernel exploded']);
     await handler.handle({ id: 'g', type: 'generate', params: PARAMS, previews: false });
     expect(of(events, 'result').map((e) => e.id)).toEqual(['g']);
   });
@@ -173,20 +173,22 @@ describe('warm-up at model load', () => {
 });
 
 describe('warmupParams', () => {
-  const limits = { ddim: { min: 1, max: 999 }, pndm: { min: 2, max: 999 } };
-  it('takes the recommended size, guidance and sampler, with the sampler’s fewest steps', () => {
+  const limits = { ddim: { min: 1, max: 999 }, pndm: { min: 3, max: 999 }, lcm: { min: 1, max: 1 } };
+  it('takes the recommended size, guidance and sampler, with two steps within the sampler’s limits', () => {
     expect(warmupParams({ recommended: { width: 512, height: 768, guidance: 1, scheduler: 'pndm' }, stepLimits: limits })).toMatchObject({
-      steps: 2,
+      steps: 3,
       width: 512,
       height: 768,
       guidanceScale: 1,
       scheduler: 'pndm',
     });
   });
-  it('repairs what lantern.json got wrong as the studio does (defaults for the unusable, clamped numbers)', () => {
+  it('repairs what lantern.json got wrong as the studio does (defaults for the unusable, clamped numbers); a sampler allowing one step gets one', () => {
     const junk = { width: 'abc', height: 70, guidance: Number.NaN, scheduler: 'nope' } as unknown as Parameters<typeof warmupParams>[0]['recommended'];
+    expect(warmupParams({ recommended: { scheduler: 'lcm' }, stepLimits: limits }).steps).toBe(1);
+    expect(warmupParams({ recommended: { scheduler: 'ddim' }, stepLimits: limits }).steps).toBe(2);
     expect(warmupParams({ recommended: junk, stepLimits: limits })).toMatchObject({
-      steps: 1,
+      steps: 2,
       width: 64,
       height: 72,
       guidanceScale: 7.5,
