@@ -20,6 +20,7 @@ import { unloadAfterUse } from './part-sessions';
 import { createScheduler, schedulerLabel, type Scheduler } from './schedulers';
 import { chooseLoop, type LoopPreference } from './device-loop/choose';
 import { denoiseOnDevice, encodeOnDevice, newOwned, vaeInputOnDevice } from './device-loop/loop';
+import { progressAfter } from './progress';
 import { yieldToEventLoop } from './yield';
 
 export { CancelledError };
@@ -432,7 +433,8 @@ async function denoiseOnHost(input: HostLoopInput): Promise<LoopOutput> {
     checkLatents(out.prevSample, models.unet.label, i + 1, timesteps.length, t); // NaN/∞ (fp16 overflow) → NonFiniteOutputError
     latents = tensor(latents.dims, out.prevSample);
     unetStepMs.push(now() - stepStart);
-    hooks.onProgress?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, elapsedMs: now() - t0 });
+    const done = progressAfter(i, timesteps.length, scheduler.order);
+    if (done) hooks.onProgress?.({ ...done, timestep: t, elapsedMs: now() - t0 });
     if ((hooks.onPreview || hooks.onPreviewRgba) && (i + 1) % (hooks.previewEvery ?? 1) === 0) {
       const estimate = tensor(latents.dims, out.predOriginalSample ?? out.prevSample);
       hooks.onPreview?.(estimate, i + 1);

@@ -60,7 +60,7 @@ const SIZE = /^(\d+)x(\d+)$/;
 
 const FROM_LABEL: Readonly<Record<string, SchedulerName>> = Object.fromEntries(
   // 'default' too: "Model default" is written when the sampler that ran is not known.
-  SCHEDULER_NAMES.filter((n) => n !== 'dpmpp-2m-karras').map((n) => [SCHEDULER_LABELS[n], n]),
+  SCHEDULER_NAMES.filter((n) => n !== 'dpmpp-2m-karras' && n !== 'dpmpp-2m-sde-karras').map((n) => [SCHEDULER_LABELS[n], n]),
 );
 
 /** A1111 sampler + schedule type → a Lantern scheduler, or why not. */
@@ -71,6 +71,11 @@ function schedulerFor(sampler: string, scheduleType: string | undefined): { name
     base = base.slice(0, -' Karras'.length); // before A1111 1.9 the schedule was part of the name
     karras = true;
   }
+  // Lantern's only DPM++ 2M SDE runs on Karras σ (A1111's default schedule for it too).
+  if (base === 'DPM++ 2M SDE')
+    return karras
+      ? { name: 'dpmpp-2m-sde-karras' }
+      : { name: 'dpmpp-2m-sde-karras', note: `Schedule type: ${scheduleType ?? 'Uniform'} (DPM++ 2M SDE runs with Karras sigmas here)` };
   const name = FROM_LABEL[base] ?? (base === 'PNDM' ? 'pndm' : undefined);
   if (!name) return { note: `Sampler: ${sampler} (no such sampler in Lantern)` };
   if (karras) return name === 'dpmpp-2m' ? { name: 'dpmpp-2m-karras' } : { name, note: `Schedule type: Karras (${base} runs without Karras sigmas here)` };

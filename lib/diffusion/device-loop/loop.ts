@@ -16,6 +16,7 @@ import type { PipelineModels } from '../load-pipeline';
 import type { GenerateParams } from '../params';
 import type { LinearStep, Scheduler } from '../schedulers/types';
 import type { StepProgress } from '../pipeline';
+import { progressAfter } from '../progress';
 import { yieldToEventLoop } from '../yield';
 import { stepCoefficients } from './coefficients';
 import { concatGraph, placeGraph, previewRgbaGraph, scaleEachGraph, scaleInputGraph, stepGraph, STEP_OUTPUTS } from './graphs';
@@ -285,7 +286,8 @@ export async function denoiseOnDevice(input: DeviceLoopInput, prompts: DeviceTen
       registers = regNames.map((name) => owned.keep(next[name]));
       perStep.dropAll(); // this step's U-Net input, ε and residuals
       unetStepMs.push(now() - stepStart);
-      input.onProgress?.({ step: i + 1, totalSteps: timesteps.length, timestep: t, elapsedMs: now() - input.t0 });
+      const done = progressAfter(i, timesteps.length, scheduler.order);
+      if (done) input.onProgress?.({ ...done, timestep: t, elapsedMs: now() - input.t0 });
       const x0 = next[x0Name];
       try {
         // The only per-step download, and only when previews are asked for (every k-th step).

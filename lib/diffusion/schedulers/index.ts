@@ -10,7 +10,8 @@ import { InvalidParamsError, ModelFolderError } from '../../errors';
 import { SchedulerConfigError, describeValue, type RawSchedulerConfig } from './common';
 import { DDIMScheduler, DDIM_DEFAULTS } from './ddim';
 import { DDPMScheduler, DDPM_DEFAULTS } from './ddpm';
-import { DPMSolverMultistepScheduler, DPM_MULTISTEP_DEFAULTS } from './dpmpp-2m';
+import { DPMPP_2M_SDE_KARRAS_OVERRIDES, DPMSolverMultistepScheduler, DPM_MULTISTEP_DEFAULTS } from './dpmpp-2m';
+import { HEUN_DEFAULTS, HeunDiscreteScheduler } from './heun';
 import { EulerAncestralDiscreteScheduler, EULER_ANCESTRAL_DEFAULTS } from './euler-ancestral';
 import { EulerDiscreteScheduler, EULER_DEFAULTS } from './euler';
 import { LCMScheduler, LCM_DEFAULTS } from './lcm';
@@ -46,6 +47,8 @@ export const SCHEDULER_NAMES = [
   'dpmpp-2m',
   'dpmpp-2m-karras',
   'lcm',
+  'heun',
+  'dpmpp-2m-sde-karras',
   'vp-sde',
   'pf-ode',
 ] as const;
@@ -63,6 +66,8 @@ export const SCHEDULER_LABELS: Readonly<Record<SchedulerName, string>> = {
   'dpmpp-2m': 'DPM++ 2M',
   'dpmpp-2m-karras': 'DPM++ 2M Karras',
   lcm: 'LCM',
+  heun: 'Heun',
+  'dpmpp-2m-sde-karras': 'DPM++ 2M SDE Karras',
   // Lantern's own (issue #13): A1111 has no name for them.
   'vp-sde': 'VP-SDE (Euler–Maruyama)',
   'pf-ode': 'Probability-flow ODE (Euler)',
@@ -79,6 +84,8 @@ export const SCHEDULER_HELP: Readonly<Record<SchedulerName, string>> = {
   'dpmpp-2m': 'second-order multistep DPM-Solver++: sharp results in 20–30 steps',
   'dpmpp-2m-karras': 'DPM++ 2M on Karras σ spacing: good detail at low step counts',
   lcm: 'for latent-consistency (LCM) models: 2–8 steps, guidance inside the U-Net',
+  heun: 'second-order Heun in σ: two model evaluations per step (2N − 1 in all), deterministic',
+  'dpmpp-2m-sde-karras': 'DPM++ 2M with fresh noise each step (SDE), Karras σ: varied detail in 20–30 steps',
   'vp-sde': 'the reverse-time VP-SDE by Euler–Maruyama, with fresh noise each step: needs many steps',
   'pf-ode': "the VP-SDE's probability-flow ODE by Euler: deterministic; DDIM in the limit of many steps",
 };
@@ -93,6 +100,8 @@ export const SCHEDULER_CLASS_NAMES: Readonly<Record<Exclude<SchedulerName, 'defa
   'dpmpp-2m': 'DPMSolverMultistepScheduler',
   'dpmpp-2m-karras': 'DPMSolverMultistepScheduler',
   lcm: 'LCMScheduler',
+  heun: 'HeunDiscreteScheduler',
+  'dpmpp-2m-sde-karras': 'DPMSolverMultistepScheduler',
   'vp-sde': 'VPSDEEulerMaruyamaScheduler',
   'pf-ode': 'ProbabilityFlowODEEulerScheduler',
 };
@@ -118,6 +127,7 @@ const CLASSES: Readonly<Record<string, SchedulerClassEntry>> = {
   },
   DPMSolverMultistepScheduler: { defaults: DPM_MULTISTEP_DEFAULTS, create: (c) => new DPMSolverMultistepScheduler(c) },
   LCMScheduler: { defaults: LCM_DEFAULTS, create: (c) => new LCMScheduler(c) },
+  HeunDiscreteScheduler: { defaults: HEUN_DEFAULTS, create: (c) => new HeunDiscreteScheduler(c) },
   // Lantern's score-SDE samplers read the config as DDIM does (score-sde.ts).
   VPSDEEulerMaruyamaScheduler: { defaults: SCORE_SDE_DEFAULTS, create: (c) => new VpSdeScheduler(c) },
   ProbabilityFlowODEEulerScheduler: { defaults: SCORE_SDE_DEFAULTS, create: (c) => new PfOdeScheduler(c) },
@@ -178,7 +188,8 @@ export function createScheduler(name: SchedulerName, config: SchedulerConfig | R
   }
   const className = SCHEDULER_CLASS_NAMES[name];
   const overrides: Record<string, unknown> = {};
-  if (name === 'euler') overrides.use_karras_sigmas = false;
+  if (name === 'euler' || name === 'heun') overrides.use_karras_sigmas = false;
+  if (name === 'dpmpp-2m-sde-karras') Object.assign(overrides, DPMPP_2M_SDE_KARRAS_OVERRIDES);
   // The menu calls it PLMS (what Hub SD 1.5 configs run): PRK warm-up only if the config asks.
   if (name === 'pndm' && raw._class_name !== 'PNDMScheduler') overrides.skip_prk_steps = true;
   if (name === 'dpmpp-2m' || name === 'dpmpp-2m-karras') {
@@ -302,6 +313,8 @@ export function schedulerLabel(scheduler: Scheduler): string {
       return 'Euler a';
     case 'LCMScheduler':
       return 'LCM';
+    case 'HeunDiscreteScheduler':
+      return c.use_karras_sigmas ? 'Heun Karras' : 'Heun';
     case 'VPSDEEulerMaruyamaScheduler':
       return SCHEDULER_LABELS['vp-sde'];
     case 'ProbabilityFlowODEEulerScheduler':

@@ -73,11 +73,14 @@ export interface Scheduler {
   step(modelOutput: Float32Array, timestep: number, sample: Float32Array, noise?: NoiseSource): SchedulerStepOutput;
   /** img2img: x_t = sqrt(ᾱ_t)·x0 + sqrt(1−ᾱ_t)·ε (or x0 + σ·ε for sigma schedulers). */
   addNoise(original: Float32Array, noise: Float32Array, timestep: number): Float32Array;
-  /** How many model evaluations one `timesteps` entry costs (PNDM's PRK warm-up etc.): always 1 here. */
+  /**
+   * diffusers' `order`: img2img keeps `timesteps[t_start × order:]`, and the progress bar counts
+   * `order` entries as one step. 2 for Heun (each σ appears twice: a predictor and a corrector call), 1 for the others.
+   */
   readonly order: number;
   /**
    * img2img (diffusers' `set_begin_index`, sigma/step-index schedulers only: Euler, Euler a,
-   * DPM-Solver, LCM): after `setTimesteps`, call with `t_start * order` so `addNoise` and the
+   * Heun, DPM-Solver, LCM): after `setTimesteps`, call with `t_start * order` so `addNoise` and the
    * first `step` use that index even when the timestep value repeats in the schedule.
    */
   setBeginIndex?(beginIndex: number): void;

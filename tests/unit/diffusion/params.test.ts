@@ -134,9 +134,9 @@ describe('checkInputs', () => {
   });
 
   it('checks the enums, the strings and the ControlNet window', () => {
-    expect(failure({ scheduler: 'heun' })).toMatchObject({
+    expect(failure({ scheduler: 'lms' })).toMatchObject({
       param: 'scheduler',
-      message: expect.stringMatching(/unknown scheduler "heun" \(one of default, ddim/),
+      message: expect.stringMatching(/unknown scheduler "lms" \(one of default, ddim/),
     });
     expect(failure({ timestepSpacing: 'uniform' })).toMatchObject({
       param: 'timestepSpacing',
@@ -206,7 +206,7 @@ describe('sanitizeParams', () => {
       steps: -5,
       guidanceScale: 'high',
       guidanceRescale: 0.7,
-      scheduler: 'heun',
+      scheduler: 'lms',
       timestepSpacing: 'uniform',
       width: 65,
       height: 1e6,
@@ -342,7 +342,7 @@ describe('the CLI validates with the same messages and lists the table in --help
       '--control-start (0.7) must be below --control-end (0.2)',
     );
     expect(() => parseCliArgs(argv('--steps', 'many'), defaults)).toThrow('--steps must be a number (got "many")');
-    expect(() => parseCliArgs(argv('--scheduler', 'heun'), defaults)).toThrow(/--scheduler must be one of/);
+    expect(() => parseCliArgs(argv('--scheduler', 'lms'), defaults)).toThrow(/--scheduler must be one of/);
     expect(() => parseCliArgs(argv('--timestep-spacing', 'uniform'), defaults)).toThrow(/--timestep-spacing must be one of leading, trailing, linspace/);
   });
 

@@ -134,6 +134,17 @@ describe('parseInfotext (A1111 rules)', () => {
     expect(r.notUnderstood.some((n) => n.startsWith('Version'))).toBe(false);
   });
 
+  it("reads A1111's DPM++ 2M SDE with either schedule type as dpmpp-2m-sde-karras (Lantern's only 2M SDE), saying so for Uniform", () => {
+    expect(restoreFromInfotext('x\nSteps: 5, Sampler: DPM++ 2M SDE, Schedule type: Karras, CFG scale: 7, Seed: 1').params.scheduler).toBe(
+      'dpmpp-2m-sde-karras',
+    );
+    expect(restoreFromInfotext('x\nSteps: 5, Sampler: DPM++ 2M SDE Karras, CFG scale: 7, Seed: 1').params.scheduler).toBe('dpmpp-2m-sde-karras');
+    const uniform = restoreFromInfotext('x\nSteps: 5, Sampler: DPM++ 2M SDE, Schedule type: Uniform, CFG scale: 7, Seed: 1');
+    expect(uniform.params.scheduler).toBe('dpmpp-2m-sde-karras');
+    expect(uniform.notUnderstood.join()).toMatch(/runs with Karras sigmas here/);
+    expect(restoreFromInfotext('x\nSteps: 5, Sampler: Heun, Schedule type: Automatic, CFG scale: 7, Seed: 1').params.scheduler).toBe('heun');
+  });
+
   it('reads pre-1.9 sampler names ("DPM++ 2M Karras", "Euler a") and Lantern\'s older "Schedule type: trailing"', () => {
     expect(restoreFromInfotext('x\nSteps: 5, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1').params.scheduler).toBe('dpmpp-2m-karras');
     expect(restoreFromInfotext('x\nSteps: 5, Sampler: Euler a, CFG scale: 7, Seed: 1').params.scheduler).toBe('euler-ancestral');
@@ -201,6 +212,10 @@ describe('round trip: writer → PNG bytes → reader → parser', () => {
     ['pndm', 'PLMS'],
     ['lcm', 'LCM'],
     ['ddpm', 'DDPM'],
+    ['heun', 'Heun'],
+    ['dpmpp-2m-sde-karras', 'DPM++ 2M SDE Karras'],
+    ['vp-sde', 'VP-SDE (Euler–Maruyama)'],
+    ['pf-ode', 'Probability-flow ODE (Euler)'],
   ];
   const rand = seeded(1234);
   const cases: InfotextInput[] = [];
