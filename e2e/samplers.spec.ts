@@ -1,0 +1,41 @@
+/**
+ * The samplers of issue #13 in the studio, on WebGPU (SwiftShader: the GPU-resident loop) and
+ * on wasm (the no-webgpu project): each is offered with its label and one line of help, runs,
+ * and counts its progress in steps (Heun's two model calls per step are one step).
+ */
+import { expect, test } from '@playwright/test';
+import { StudioPage } from './studio-page';
+
+const SAMPLERS = [
+  ['heun', 'Heun'],
+  ['dpmpp-2m-sde-karras', 'DPM++ 2M SDE Karras'],
+  ['vp-sde', 'VP-SDE (Euler–Maruyama)'],
+  ['pf-ode', 'Probability-flow ODE (Euler)'],
+] as const;
+
+test('Heun, DPM++ 2M SDE Karras, VP-SDE and the probability-flow ODE run in the studio', async ({ page }) => {
+  test.setTimeout(420_000);
+  const studio = new StudioPage(page);
+  await studio.openOnWebGpu();
+  await studio.configure({ steps: 3, seed: 5 });
+  await studio.recordProgress();
+  const pictures = new Set<string>();
+  for (const [name, label] of SAMPLERS) {
+    const menu = page.getByTestId('scheduler');
+    await expect(menu.locator(`option[value="${name}"]`)).toHaveText(label);
+    await menu.selectOption(name);
+    await expect(page.getByTestId('sampler-help')).not.toBeEmpty();
+    await studio.resetMessage();
+    await studio.generate();
+    await studio.waitForResult();
+    await expect(page.getByTestId('error')).toHaveCount(0);
+    const steps = await studio.progressSteps();
+    expect(steps.at(-1), name).toEqual({ step: 3, total: 3 });
+    expect(
+      steps.every((s) => s.total === 3),
+      `${name}: ${JSON.stringify(steps)}`,
+    ).toBe(true);
+    pictures.add(JSON.stringify(await studio.pixels()));
+  }
+  expect(pictures.size).toBe(SAMPLERS.length); // four samplers, four different pictures
+});
