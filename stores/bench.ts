@@ -1,6 +1,6 @@
 /** The benchmark page: its options, the run in progress, the finished runs and the report. Plain data only. */
 import { create } from 'zustand';
-import type { BenchOptions } from '@/components/bench/plan';
+import { DEFAULT_OPTIONS, type BenchOptions } from '@/components/bench/plan';
 import type { BenchEnvironment, BenchReport, ConfigId, RunSample } from '@/components/bench/report';
 
 export type BenchPhase = 'idle' | 'running' | 'done' | 'stopped' | 'error';
@@ -21,7 +21,7 @@ export interface BenchState {
 }
 
 export const useBench = create<BenchState & { patch: (p: Partial<BenchState>) => void }>()((set) => ({
-  options: { steps: 10, repeats: 3 },
+  options: DEFAULT_OPTIONS,
   phase: 'idle',
   progress: null,
   samples: [],

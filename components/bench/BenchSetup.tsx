@@ -3,7 +3,7 @@ import { useBench } from '@/stores/bench';
 import { useRun } from '@/stores/run';
 import { useSettings } from '@/stores/settings';
 import { fieldClass } from '../fields';
-import { OPTION_LIMITS, optionValue, type BenchOptions } from './plan';
+import { OPTION_LIMITS, optionValue, type NumericOption } from './plan';
 import { runBench, stopBench } from './runner';
 import { EnvironmentLine } from './EnvironmentLine';
 
@@ -25,7 +25,7 @@ function ModelLine() {
   );
 }
 
-function OptionBox({ name, label }: { name: keyof BenchOptions; label: string }) {
+function OptionBox({ name, label }: { name: NumericOption; label: string }) {
   const value = useBench((b) => b.options[name]);
   const running = useBench((b) => b.phase === 'running');
   const { min, max } = OPTION_LIMITS[name];

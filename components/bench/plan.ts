@@ -5,16 +5,20 @@ export interface BenchOptions {
   steps: number;
   /** Warm runs of each configuration, after one cold run each. */
   repeats: number;
+  /** `?configs=cfg,no-cfg`: only these kinds of run (null: every kind the model has). */
+  configs: ConfigId[] | null;
 }
 
-export const DEFAULT_OPTIONS: BenchOptions = { steps: 10, repeats: 3 };
-export const OPTION_LIMITS: Readonly<Record<keyof BenchOptions, { min: number; max: number }>> = {
+export type NumericOption = 'steps' | 'repeats';
+
+export const DEFAULT_OPTIONS: BenchOptions = { steps: 10, repeats: 3, configs: null };
+export const OPTION_LIMITS: Readonly<Record<NumericOption, { min: number; max: number }>> = {
   steps: { min: 1, max: 100 },
   repeats: { min: 1, max: 50 },
 };
 
 /** A whole number within the option's limits, else null. */
-export function optionValue(key: keyof BenchOptions, raw: string | null | undefined): number | null {
+export function optionValue(key: NumericOption, raw: string | null | undefined): number | null {
   if (raw === null || raw === undefined || raw.trim() === '') return null;
   const n = Number(raw);
   if (!Number.isFinite(n)) return null;
@@ -22,18 +26,26 @@ export function optionValue(key: keyof BenchOptions, raw: string | null | undefi
   return Math.min(max, Math.max(min, Math.round(n)));
 }
 
-/** `?steps=` and `?repeats=` over the defaults (an unusable value is ignored). */
+const CONFIG_IDS: readonly ConfigId[] = ['cfg', 'no-cfg', 'controlnet'];
+
+/** `?steps=`, `?repeats=` and `?configs=` over the defaults (an unusable value is ignored). */
 export function optionsFromQuery(search: string): BenchOptions {
   const q = new URLSearchParams(search);
+  const configs = (q.get('configs') ?? '').split(',').filter((c): c is ConfigId => (CONFIG_IDS as readonly string[]).includes(c));
   return {
     steps: optionValue('steps', q.get('steps')) ?? DEFAULT_OPTIONS.steps,
     repeats: optionValue('repeats', q.get('repeats')) ?? DEFAULT_OPTIONS.repeats,
+    configs: configs.length ? configs : null,
   };
 }
 
-/** The configurations this model can run: CFG only where its family has an unconditional pass, ControlNet only with one. */
-export function configsFor(model: { classifierFreeGuidance: boolean; hasControlNet: boolean }): ConfigId[] {
-  return [...(model.classifierFreeGuidance ? (['cfg'] as const) : []), 'no-cfg', ...(model.hasControlNet ? (['controlnet'] as const) : [])];
+/**
+ * The configurations this model can run: CFG only where its family has an unconditional pass,
+ * ControlNet only with one; of those, the ones asked for (`only`).
+ */
+export function configsFor(model: { classifierFreeGuidance: boolean; hasControlNet: boolean }, only: readonly ConfigId[] | null = null): ConfigId[] {
+  const all: ConfigId[] = [...(model.classifierFreeGuidance ? (['cfg'] as const) : []), 'no-cfg', ...(model.hasControlNet ? (['controlnet'] as const) : [])];
+  return only ? all.filter((c) => only.includes(c)) : all;
 }
 
 export interface PlannedRun {

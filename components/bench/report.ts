@@ -106,6 +106,8 @@ export interface ConfigSummary {
   textEncoderMs: Stat | null;
   vaeMs: Stat | null;
   totalMs: Stat | null;
+  /** The whole image less the text encoder, the steps and the VAE: latents, scheduler set-up, transfers outside the loop. */
+  otherMs: Stat | null;
   /** The cold run: its steps, and the whole image. */
   first: { stepMs: number[]; totalMs: number } | null;
   loop: 'host' | 'device' | null;
@@ -117,7 +119,7 @@ export interface ConfigSummary {
   overheadPct: number | null;
 }
 
-export type RowId = 'text-encoder' | 'unet-step-cfg' | 'unet-step' | 'controlnet' | 'vae-decode' | 'image';
+export type RowId = 'text-encoder' | 'unet-step-cfg' | 'unet-step' | 'controlnet' | 'vae-decode' | 'other' | 'image';
 
 export interface Row {
   id: RowId;
@@ -157,6 +159,12 @@ function perStepMedians(samples: readonly RunSample[]): Record<string, PartTrans
   return out;
 }
 
+/** What a run spent outside the text encoder, the steps and the VAE. */
+export function otherMs(sample: RunSample): number {
+  const t = sample.timings;
+  return t.totalMs - t.textEncoderMs - t.unetStepMs.reduce((a, b) => a + b, 0) - t.vaeMs;
+}
+
 /** (Σ step − Σ runMs) / Σ step for one run, in %; null for a run without steps. */
 export function overheadPct(sample: RunSample): number | null {
   const steps = sample.timings.unetStepMs.reduce((a, b) => a + b, 0);
@@ -180,6 +188,7 @@ export function summarizeConfig(samples: readonly RunSample[], guidance: number)
     textEncoderMs: stat(warm.map((s) => s.timings.textEncoderMs)),
     vaeMs: stat(warm.map((s) => s.timings.vaeMs)),
     totalMs: stat(warm.map((s) => s.timings.totalMs)),
+    otherMs: stat(warm.map(otherMs)),
     first: cold ? { stepMs: [...cold.timings.unetStepMs], totalMs: cold.timings.totalMs } : null,
     loop: warm[0]?.transfer.loop ?? cold?.transfer.loop ?? null,
     perStep,
@@ -237,6 +246,7 @@ export function buildReport(input: ReportInput): BenchReport {
       ...(!input.model.hasControlNet && { note: 'this model has no ControlNet' }),
     },
     { id: 'vae-decode', label: 'VAE decode', first: coldMain?.timings.vaeMs ?? null, warm: main?.vaeMs ?? null },
+    { id: 'other', label: 'rest of the image (outside these parts)', first: coldMain ? otherMs(coldMain) : null, warm: main?.otherMs ?? null },
     { id: 'image', label: `whole image (${input.model.steps} steps)`, first: coldMain?.timings.totalMs ?? null, warm: main?.totalMs ?? null },
   ];
   const warmTotal = main?.totalMs?.median ?? null;

@@ -92,7 +92,8 @@ export async function runBench(seam: StudioSeam = studio): Promise<void> {
     ...(config === 'controlnet' && { images: { control: benchControlImage(size.width, size.height) } }),
   });
 
-  const plan = benchPlan(configsFor(model), bench.options.repeats);
+  const plan = benchPlan(configsFor(model, bench.options.configs), bench.options.repeats);
+  if (plan.length === 0) return bench.patch({ phase: 'error', error: `none of ?configs=${bench.options.configs?.join(',')} applies to ${model.name}` });
   const firstRunCold = isCold(model);
   const samples: RunSample[] = [];
   let sampler = s.scheduler as string;

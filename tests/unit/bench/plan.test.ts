@@ -6,6 +6,7 @@ describe('bench plan', () => {
   it('runs CFG only where the family has an unconditional pass, ControlNet only with one', () => {
     expect(configsFor({ classifierFreeGuidance: true, hasControlNet: true })).toEqual(['cfg', 'no-cfg', 'controlnet']);
     expect(configsFor({ classifierFreeGuidance: false, hasControlNet: false })).toEqual(['no-cfg']);
+    expect(configsFor({ classifierFreeGuidance: true, hasControlNet: false }, ['cfg', 'controlnet'])).toEqual(['cfg']);
   });
   it('runs one cold run of each, then interleaves the warm repeats (A B A B …)', () => {
     expect(benchPlan(['cfg', 'no-cfg'], 2)).toEqual([
@@ -17,9 +18,9 @@ describe('bench plan', () => {
       { config: 'no-cfg', cold: false },
     ]);
   });
-  it('reads ?steps= and ?repeats=, clamped, ignoring what is not a number', () => {
-    expect(optionsFromQuery('?steps=4&repeats=2')).toEqual({ steps: 4, repeats: 2 });
-    expect(optionsFromQuery('?steps=abc&repeats=')).toEqual({ steps: 10, repeats: 3 });
+  it('reads ?steps=, ?repeats= (clamped) and ?configs=, ignoring what is unusable', () => {
+    expect(optionsFromQuery('?steps=4&repeats=2&configs=cfg,bogus')).toEqual({ steps: 4, repeats: 2, configs: ['cfg'] });
+    expect(optionsFromQuery('?steps=abc&repeats=&configs=')).toEqual({ steps: 10, repeats: 3, configs: null });
     expect(optionValue('steps', '0')).toBe(1);
     expect(optionValue('repeats', '1e9')).toBe(50);
     expect(optionValue('steps', '2.6')).toBe(3);

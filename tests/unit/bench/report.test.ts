@@ -140,7 +140,7 @@ describe('buildReport', () => {
   });
 
   it('has a row with numbers for each part the model has', () => {
-    expect(report.rows.map((r) => r.id)).toEqual(['text-encoder', 'unet-step-cfg', 'unet-step', 'controlnet', 'vae-decode', 'image']);
+    expect(report.rows.map((r) => r.id)).toEqual(['text-encoder', 'unet-step-cfg', 'unet-step', 'controlnet', 'vae-decode', 'other', 'image']);
     for (const row of report.rows) expect(row.warm?.median, row.id).toBeGreaterThan(0);
     const byId = Object.fromEntries(report.rows.map((r) => [r.id, r]));
     expect(byId['unet-step-cfg'].warm?.median).toBe(20);
@@ -149,6 +149,8 @@ describe('buildReport', () => {
     expect(byId['unet-step-cfg'].first).toBe(300); // the cold run's first step
     expect(byId.image.first).toBe(400);
     expect(byId['text-encoder'].first).toBe(50);
+    // 100 ms image − 5 ms text encoder − 4 × 20 ms steps − 8 ms VAE.
+    expect(byId.other.warm?.median).toBe(7);
   });
 
   it('says the cold image over the warm one, and keeps each configuration', () => {
