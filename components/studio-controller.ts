@@ -210,7 +210,7 @@ export class StudioController {
       case 'warming-up':
         this.loading.warming = true;
         if (this.pendingLoad) this.client().cancel(id);
-        patch({ loadLabel: `warming up (${e.steps} step${e.steps === 1 ? '' : 's'} at ${e.width}×${e.height})…` });
+        patch({ loadLabel: `warming up (${e.width}×${e.height})…` });
         return;
       case 'model-ready': {
         this.loading = null;

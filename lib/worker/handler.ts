@@ -3,7 +3,7 @@
  * time and answers with typed events. diffusion.worker.ts only wires it to postMessage,
  * so tests drive it with a fake session factory.
  */
-import { CancelledError, generate, type PreviewRgba } from '../diffusion/pipeline';
+import { CancelledError, generate, type GenerateImages, type PreviewRgba } from '../diffusion/pipeline';
 import {
   BackendError,
   DeviceLostError,
@@ -38,15 +38,18 @@ export interface HandlerDeps {
 const createBitmap = (rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number) => createImageBitmap(new ImageData(rgba, width, height));
 
 /**
- * U-Net passes in the warm-up. V8 runs a wasm function unoptimised until its optimised code is
- * compiled in the background: on lantern-shapes' U-Net (onnxruntime-web's plain wasm build, in
- * Node) the first run took ~3× a warm one and the second up to 3× as well; from the third on they
- * were warm. (The asyncify build that WebGPU loads needed ~20 runs.)
+ * The wasm warm-up's second phase: U-Net steps for this long (at most WARMUP_LOOP_STEPS), run
+ * only when a step is quick. V8 runs a wasm function unoptimised until its optimised code is
+ * compiled in the background, which takes a while whatever the model: lantern-shapes' U-Net on
+ * the plain wasm build (Node, 1 thread, a busy 2-core machine) spent 330–740 ms of CPU on its
+ * first run, 230–390 on the second, ~230 on the third and 100–170 from about the sixth. A big
+ * model's one step runs long enough for that; a small model's needs several.
  */
-const WARMUP_STEPS = 2;
+const WARMUP_LOOP_MS = 1500;
+const WARMUP_LOOP_STEPS = 12;
 
 /**
- * The warm-up generate: WARMUP_STEPS steps (within the sampler's limits) at the size the studio starts at,
+ * The warm-up generate: one step (or the sampler's least) at the size the studio starts at,
  * with guidance as the studio would set it (so CFG's batch of 2 runs when it will), on the
  * model's own sampler. lantern.json is untrusted: repaired as the studio repairs it.
  */
@@ -54,7 +57,7 @@ export function warmupParams(info: Pick<ModelInfo, 'recommended' | 'stepLimits'>
   const r = info.recommended;
   const { params } = sanitizeParams({ guidanceScale: r.guidance, width: r.width, height: r.height, scheduler: r.scheduler }, DEFAULT_PARAMS);
   const limits = info.stepLimits[params.scheduler];
-  const steps = Math.max(1, limits?.min ?? 1, Math.min(WARMUP_STEPS, limits?.max ?? WARMUP_STEPS));
+  const steps = Math.max(1, limits?.min ?? 1);
   return {
     prompt: '',
     negativePrompt: '',
@@ -325,9 +328,10 @@ export class DiffusionWorkerHandler {
   }
 
   /**
-   * One generate whose result is dropped, so the first real one runs at warm speed: the runtime
-   * plans its memory and (on wasm) V8 tiers its code up on the first runs of a session, which made
-   * the first generate several times slower than the next. Never fails the load: a failure becomes
+   * Generates whose results are dropped, so the first real one runs at warm speed: one step through
+   * every part (the runtime plans its memory, WebGPU compiles its shaders), then on wasm, when a
+   * step is quick, more U-Net steps for WARMUP_LOOP_MS (V8 optimises the runtime's code on its
+   * first runs: the first generate was 2–14× the next one). Never fails the load: a failure becomes
    * a model warning (the run would likely fail the same way, which the user learns before asking).
    * A cancel of the load (the controller sends one when a newer load waits) cuts it short.
    * Skipped in low-memory mode, where the text encoder and VAE decoder are released after each run.
@@ -343,14 +347,36 @@ export class DiffusionWorkerHandler {
       : {};
     const start = this.deps.now();
     try {
-      await generate(models, params, { images, signal, now: this.deps.now });
+      const first = await generate(models, params, { images, signal, now: this.deps.now });
+      const stepMs = Math.max(0, ...first.timings.unetStepMs);
+      const maxSteps = Math.min(WARMUP_LOOP_STEPS, info.stepLimits[params.scheduler]?.max ?? WARMUP_LOOP_STEPS);
+      if (models.backend === 'wasm' && stepMs * 2 < WARMUP_LOOP_MS && maxSteps > 1) await this.warmLoop(models, { ...params, steps: maxSteps }, images, signal);
       info.warmupMs = this.deps.now() - start;
     } catch (err) {
       if (err instanceof CancelledError || signal.aborted) return;
       info.warnings = [
         ...info.warnings,
-        `the warm-up run (${params.steps} step${params.steps === 1 ? '' : 's'} at ${params.width}×${params.height}) failed, so the first generate may be slower: ${String((err as Error)?.message ?? err)}`,
+        `the warm-up run (at ${params.width}×${params.height}) failed, so the first generate may be slower: ${String((err as Error)?.message ?? err)}`,
       ];
+    }
+  }
+
+  /** U-Net steps until WARMUP_LOOP_MS have passed (then stopped like a cancel); the load's cancel stops it too. */
+  private async warmLoop(models: PipelineModels, params: GenerateParams, images: GenerateImages, signal: AbortSignal): Promise<void> {
+    const enough = new AbortController();
+    const cancel = () => enough.abort();
+    signal.addEventListener('abort', cancel);
+    try {
+      await generate(models, params, {
+        images,
+        signal: enough.signal,
+        now: this.deps.now,
+        onProgress: (p) => p.elapsedMs >= WARMUP_LOOP_MS && enough.abort(),
+      });
+    } catch (err) {
+      if (!(err instanceof CancelledError) || signal.aborted) throw err;
+    } finally {
+      signal.removeEventListener('abort', cancel);
     }
   }
 

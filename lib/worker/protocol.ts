@@ -100,9 +100,10 @@ export type ErrorCode = LanternErrorCode | 'no-model' | 'busy' | 'internal';
 export type WorkerEvent =
   | { id: string; type: 'load-progress'; part: string; loaded: number; total: number | null }
   /**
-   * The sessions are open; the worker runs one discarded generate (`steps` at the model's
-   * recommended size) so the first real one runs at warm speed. model-ready follows. Cancelling
-   * the load request now cuts the warm-up short; the model is still loaded.
+   * The sessions are open; the worker runs discarded generates (`steps` through every part at the
+   * model's recommended size, then on wasm more U-Net steps for a moment) so the first real one
+   * runs at warm speed. model-ready follows. Cancelling the load request now cuts the warm-up
+   * short; the model is still loaded.
    */
   | { id: string; type: 'warming-up'; steps: number; width: number; height: number }
   | { id: string; type: 'model-ready'; info: ModelInfo }

@@ -136,7 +136,7 @@ describe('studio controller', () => {
     const unsubscribe = useRun.subscribe((s) => labels.at(-1) !== s.loadLabel && labels.push(s.loadLabel));
     controller.loadModel(TINY, 'auto');
     await until(() => run().loadLabel.startsWith('warming up'), 'warming up');
-    expect(run().loadLabel).toBe('warming up (2 steps at 64×64)…');
+    expect(run().loadLabel).toBe('warming up (64×64)…');
     controller.loadModel(TINY, 'wasm');
     await until(() => loadsOf(requests).length === 2 && run().phase === 'ready', 'second load');
     unsubscribe();
