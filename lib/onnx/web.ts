@@ -83,11 +83,14 @@ export function buildFor(backend: BackendChoice['backend'], loaded: Partial<Reco
 }
 
 /**
- * wasm threads: onnxruntime's intra-op pool, at most 4 (more did not pay in ort's own tests and
- * each is a pthread worker), only with SharedArrayBuffer, i.e. a cross-origin-isolated page.
+ * wasm threads: onnxruntime's intra-op pool, one core left for the page (its main thread draws
+ * progress and previews, V8 compiles and collects garbage beside it) and at most 4 (each is a
+ * pthread worker; ort's own default stops there); only with SharedArrayBuffer, i.e. a
+ * cross-origin-isolated page. On this project's 2-core machine 1 thread beat 2 on lantern-shapes
+ * (warm generate 3.0 vs 6.5 s, 1.9 vs 3.3 s of CPU) and tied on tiny-sd: docs/architecture.md.
  */
 export function wasmThreads(ctx: { isolated: boolean; cores: number }): number {
-  return ctx.isolated ? Math.max(1, Math.min(4, ctx.cores)) : 1;
+  return ctx.isolated ? Math.max(1, Math.min(4, ctx.cores - 1)) : 1;
 }
 
 interface RuntimeConfig {

@@ -28,8 +28,8 @@ describe('wasmThreads', () => {
   it('one thread without cross-origin isolation (no SharedArrayBuffer)', () => {
     expect(wasmThreads({ isolated: false, cores: 16 })).toBe(1);
   });
-  it('the cores there are, at most 4', () => {
-    expect([1, 2, 3, 4, 8, 16].map((cores) => wasmThreads({ isolated: true, cores }))).toEqual([1, 2, 3, 4, 4, 4]);
+  it('the cores there are but one (the page’s), at least 1, at most 4', () => {
+    expect([1, 2, 3, 4, 5, 8, 16].map((cores) => wasmThreads({ isolated: true, cores }))).toEqual([1, 1, 2, 3, 4, 4, 4]);
     expect(wasmThreads({ isolated: true, cores: 0 })).toBe(1);
   });
 });
