@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/wasm-path.ts`: the studio on wasm, end to end in Debian Chromium (issue #9).
- * For each configuration (a build of the studio × a model × a wasm thread count) a fresh page
+ * For each configuration (a build of the studio × a model × a core count) a fresh page
  * (new context: cold HTTP cache, new worker) opens the model and generates 1 + `--warm` times
  * with the studio's own settings for it, clicking Generate as a user would. Measured:
  *   - load: the worker's `loadMs` (sessions opened), and `ready`: load-model sent → model-ready
@@ -11,14 +11,15 @@
  *     worker for the cores while it runs), plus `after`: the same over the next 500 ms (the
  *     result drawn, the history entry written);
  *   - which /ort/ runtime files the worker fetched (which onnxruntime-web build ran).
- * Threads: the diffusion worker's navigator.hardwareConcurrency is overridden through CDP before
- * its first line runs (Target.setAutoAttach, waitForDebuggerOnStart), so builds that derive the
- * thread count from the cores get 1 or 2 without a code path of their own.
+ * Cores: the diffusion worker's navigator.hardwareConcurrency is overridden through CDP before
+ * its first line runs (Target.setAutoAttach, waitForDebuggerOnStart); each build derives its wasm
+ * thread count from it by its own rule (before issue #9: min(4, cores); after: cores − 1, ≥ 1), so
+ * `--cores 1,2` on the older build compares 1 and 2 threads, and `--cores 2` is this machine as is.
  * Configurations are interleaved round by round; medians are printed per configuration, with
  * /proc/loadavg before and after. Writes the report as JSON (`--out`). Not a test.
  *
  *   npx tsx bench/wasm-path.ts --build after=out [--build before=/path/to/other/out] \
- *     [--model /models/lantern-shapes/] [--model /models/fixtures/tiny-sd/] [--threads 1,2] \
+ *     [--model /models/lantern-shapes/] [--model /models/fixtures/tiny-sd/] [--cores 1,2] \
  *     [--rounds 3] [--warm 4] [--port 3410] [--out bench/wasm-path.json]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -31,7 +32,7 @@ const { values } = parseArgs({
   options: {
     build: { type: 'string', multiple: true, default: ['after=out'] },
     model: { type: 'string', multiple: true, default: ['/models/lantern-shapes/', '/models/fixtures/tiny-sd/'] },
-    threads: { type: 'string', default: '1,2' },
+    cores: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     warm: { type: 'string', default: '4' },
     port: { type: 'string', default: '3410' },
@@ -47,7 +48,7 @@ interface Build {
 interface Config {
   build: Build;
   model: string;
-  threads: number;
+  cores: number;
 }
 interface GenerateSample {
   totalMs: number;
@@ -131,8 +132,8 @@ let browserPid = 0;
 const rendererCpuMs = () => renderers(browserPid).reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-/** The diffusion worker sees `threads` cores; every other worker starts untouched. */
-async function overrideCores(cdp: CDPSession, threads: number): Promise<void> {
+/** The diffusion worker sees `cores` cores; every other worker starts untouched. */
+async function overrideCores(cdp: CDPSession, cores: number): Promise<void> {
   let id = 0;
   const toTarget = (sessionId: string, method: string, params: object = {}) =>
     cdp.send('Target.sendMessageToTarget' as never, { sessionId, message: JSON.stringify({ id: ++id, method, params }) } as never);
@@ -142,7 +143,7 @@ async function overrideCores(cdp: CDPSession, threads: number): Promise<void> {
       void (async () => {
         if (e.targetInfo.type === 'worker' && (e.targetInfo.title === 'lantern-diffusion' || e.targetInfo.url.includes('diffusion.worker'))) {
           await toTarget(e.sessionId, 'Runtime.evaluate', {
-            expression: `Object.defineProperty(WorkerNavigator.prototype, 'hardwareConcurrency', { get: () => ${threads}, configurable: true })`,
+            expression: `Object.defineProperty(WorkerNavigator.prototype, 'hardwareConcurrency', { get: () => ${cores}, configurable: true })`,
           });
         }
         await toTarget(e.sessionId, 'Runtime.runIfWaitingForDebugger');
@@ -177,7 +178,7 @@ async function trial(browser: Browser, config: Config, round: number, warm: numb
     page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
-    await overrideCores(cdp, config.threads);
+    await overrideCores(cdp, config.cores);
 
     const next = async (type: string, from: number, timeout = 300_000) => {
       const deadline = Date.now() + timeout;
@@ -246,7 +247,7 @@ async function trial(browser: Browser, config: Config, round: number, warm: numb
   }
 }
 
-const label = (c: Config) => `${c.build.name} ${c.model.replace(/^\/models\/(fixtures\/)?/, '').replace(/\/$/, '')} ${c.threads}t`;
+const label = (c: Config) => `${c.build.name} ${c.model.replace(/^\/models\/(fixtures\/)?/, '').replace(/\/$/, '')} ${c.cores}c`;
 
 function serve(dir: string, port: number): ChildProcess {
   return spawn(process.execPath, ['scripts/serve-static.mjs', '--dir', dir, '--port', String(port), '--host', '127.0.0.1'], {
@@ -275,8 +276,8 @@ async function main() {
     const [name, dir] = b.includes('=') ? [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)] : [b, b];
     return { name, dir, origin: `http://127.0.0.1:${basePort + i}` };
   });
-  const threads = values.threads!.split(',').map(Number);
-  const configs: Config[] = builds.flatMap((build) => values.model!.flatMap((model) => threads.map((t) => ({ build, model, threads: t }))));
+  const cores = values.cores!.split(',').map(Number);
+  const configs: Config[] = builds.flatMap((build) => values.model!.flatMap((model) => cores.map((n) => ({ build, model, cores: n }))));
   const rounds = Number(values.rounds);
   const warm = Number(values.warm);
   const servers = builds.map((b, i) => serve(b.dir, basePort + i));
@@ -338,7 +339,7 @@ async function main() {
   console.log(`loadavg before ${load.before} · after ${load.after} · ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores`);
   const report = {
     date: new Date().toISOString(),
-    settings: { builds, models: values.model, threads, rounds, warm },
+    settings: { builds, models: values.model, cores, rounds, warm },
     machine: {
       loadavg: load,
       cores: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
