@@ -49,7 +49,12 @@ const rounds = Number(values.rounds);
 const runs = Number(values.runs);
 const webgpuSteps = Number(values['webgpu-steps']);
 const base = `http://127.0.0.1:${values.port}`;
-const WARMUP_RUNS = 3;
+/**
+ * Runs before timing node and the bare page. V8 first compiles wasm with its baseline compiler and
+ * tiers hot functions up to optimized code in the background: a few runs leave the bare page 2–3×
+ * slower than the studio's long-running worker.
+ */
+const WARMUP_RUNS = 20;
 /** SwiftShader compiles every WebGPU shader on the CPU: a first run can take minutes. */
 const PAGE_TIMEOUT_MS = 600_000;
 
