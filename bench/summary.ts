@@ -41,8 +41,9 @@ function studioFigures(reports: readonly BenchReport[], graph: string) {
   const parts = Object.fromEntries(Object.entries(main?.perStep ?? {}).map(([label, t]) => [label, { up: t.up, down: t.down, total: t.up + t.down }]));
   return {
     backend: first.environment.backend,
-    adapter: first.environment.adapter,
-    software_adapter: first.environment.adapterSoftware,
+    // The browser's WebGPU adapter, whichever backend ran (wasm does not use it).
+    webgpu_adapter: first.environment.adapter,
+    webgpu_adapter_software: first.environment.adapterSoftware,
     loop: main?.loop ?? null,
     steps: first.model.steps,
     unet_step_ms: over((r) => mainConfig(r)?.stepMs?.median),
@@ -140,7 +141,10 @@ export function table(r: Results): string {
     `${pad('  of which the U-Net session.run', 44)}${formatMs(r.studio.wasm?.unet_run_ms)}`,
   ];
   const gpu = r.studio.webgpu;
-  if (gpu) lines.push(`${pad(`studio /bench, WebGPU on ${gpu.adapter ?? '?'} (SOFTWARE)`, 44)}${formatMs(gpu.unet_step_ms)}`);
+  if (gpu)
+    lines.push(
+      `${pad(`studio /bench, WebGPU on ${gpu.webgpu_adapter ?? '?'}${gpu.webgpu_adapter_software ? ' (SOFTWARE)' : ''}`, 44)}${formatMs(gpu.unet_step_ms)}`,
+    );
   for (const [name, f] of Object.entries(r.studio)) {
     if (!f) continue;
     lines.push(
