@@ -16,6 +16,7 @@ import { SCHEDULER_NAMES, createScheduler } from '@/lib/diffusion/schedulers';
 import { deviceLoopProblem } from '@/lib/diffusion/device-loop/choose';
 import { InvalidParamsError } from '@/lib/errors';
 import { dirSource } from '../helpers/dir-source';
+import { relError } from '../helpers/rel-error';
 
 const loaded = new Map<string, Promise<PipelineModels>>();
 function load(folder: string): Promise<PipelineModels> {
@@ -35,16 +36,6 @@ const base: GenerateParams = {
   height: 64,
 };
 
-function maxRel(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let s = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
-}
-
 async function both(folder: string, params: GenerateParams, hooks: GenerateHooks = {}): Promise<{ host: GenerateResult; device: GenerateResult }> {
   const models = await load(folder);
   const host = await generate(models, params, { ...hooks, loop: 'host' });
@@ -56,8 +47,8 @@ function expectSame({ host, device }: { host: GenerateResult; device: GenerateRe
   expect(host.transfer.loop).toBe('host');
   expect(device.transfer.loop).toBe('device');
   expect(device.timesteps).toEqual(host.timesteps);
-  expect(maxRel(device.latents.data, host.latents.data)).toBeLessThan(tol);
-  expect(maxRel(device.image.data, host.image.data)).toBeLessThan(tol * 10);
+  expect(relError(device.latents.data, host.latents.data)).toBeLessThan(tol);
+  expect(relError(device.image.data, host.image.data)).toBeLessThan(tol * 10);
 }
 
 /** Bytes uploaded per step beyond the ancestral noise, and downloaded, during the loop. */

@@ -26,7 +26,19 @@ describe('pf-ode → DDIM as steps grow; vp-sde ≠ pf-ode', () => {
   it('tiny-sd, seed 4, no CFG', async () => {
     const models = await loadPipeline(await loadModelFolder(dirSource('models/fixtures/tiny-sd')), createNodeSessionFactory({ intraOpNumThreads: 1 }));
     const run = async (scheduler: SchedulerName, steps: number) =>
-      (await generate(models, { ...DEFAULT_PARAMS, prompt: 'a red circle', negativePrompt: '', seed: 4, steps, guidanceScale: 1, width: 64, height: 64, scheduler })).latents.data;
+      (
+        await generate(models, {
+          ...DEFAULT_PARAMS,
+          prompt: 'a red circle',
+          negativePrompt: '',
+          seed: 4,
+          steps,
+          guidanceScale: 1,
+          width: 64,
+          height: 64,
+          scheduler,
+        })
+      ).latents.data;
     const gap = async (steps: number) => relDiff(await run('pf-ode', steps), await run('ddim', steps));
     const few = await gap(10);
     const many = await gap(500);

@@ -12,22 +12,13 @@ import { TorchGenerator } from '@/lib/random/torch-generator';
 import { tensor } from '@/lib/tensor/tensor';
 import { latentPreviewRgba } from '@/lib/tensor/image';
 import { float16ToFloat32, float32ToFloat16 } from '@/lib/tensor/float16';
+import { relError } from '../../helpers/rel-error';
 
 const factory = createNodeSessionFactory({ intraOpNumThreads: 1 });
 const dims = [1, 4, 3, 5];
 const n = 60;
 const g = new TorchGenerator(7);
 const f = (t: Float32Array): Feed => ({ kind: 'float', tensor: tensor([...dims], t) });
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 async function open(label: string, model: Uint8Array) {
   return factory.create({ label, model });
@@ -73,7 +64,7 @@ describe('stepGraph', () => {
             want[i] = acc;
           }
           expect(out[name].dims).toEqual(dims);
-          expect(relErr(out[name].data, want)).toBeLessThan(1e-6);
+          expect(relError(out[name].data, want)).toBeLessThan(1e-6);
         });
         await s.release();
       });
@@ -92,7 +83,7 @@ describe('stepGraph', () => {
       coef: { kind: 'float', tensor: tensor([6], coef) },
       guidance_scale: { kind: 'float', tensor: tensor([1], Float32Array.of(3)) },
     });
-    expect(relErr(out.prev_sample.data, applyGuidance(u, c, 3))).toBeLessThan(1e-6);
+    expect(relError(out.prev_sample.data, applyGuidance(u, c, 3))).toBeLessThan(1e-6);
   });
 });
 
@@ -119,7 +110,7 @@ describe('the small graphs', () => {
     expect(y.type).toBe('float16');
     const host = await y.download();
     expect(host.dims).toEqual([2, 2, 3]);
-    expect(relErr(host.data, Float32Array.from([...a, ...b]))).toBeLessThan(1e-3);
+    expect(relError(host.data, Float32Array.from([...a, ...b]))).toBeLessThan(1e-3);
     da.dispose();
     await expect(concat.run({ a: da, b: db })).rejects.toThrow(/disposed device tensor/);
   });

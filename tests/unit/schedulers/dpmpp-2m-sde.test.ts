@@ -17,7 +17,8 @@ import { applyLinearStep } from '@/lib/diffusion/schedulers/linear-apply';
 import type { Scheduler } from '@/lib/diffusion/schedulers/types';
 import type { NoiseSource } from '@/lib/random/noise-source';
 import { TorchGenerator } from '@/lib/random/torch-generator';
-import { readFixture, type InputsFixture } from './helpers';
+import { contractModel, readFixture, type InputsFixture } from './helpers';
+import { relError } from '../../helpers/rel-error';
 
 // --- the diffusers reference ------------------------------------------------------------
 
@@ -107,7 +108,7 @@ function compareBoth(actual: ArrayLike<number>, f64: ArrayLike<number>, f32: Arr
 }
 
 /** The reference's fake model: f32(x·f32(0.1)) + f32(f32(0.01·t/1000) + f32(0.05·cos k)). */
-function fakeModel(xIn: Float32Array, t: number): Float32Array {
+function referenceModel(xIn: Float32Array, t: number): Float32Array {
   const f = Math.fround;
   const biasT = f((0.01 * t) / 1000);
   return Float32Array.from(xIn, (x, k) => f(f(x * f(0.1)) + f(biasT + f(0.05 * Math.cos(k)))));
@@ -185,8 +186,8 @@ describe.each(fixture.variants.map((v) => [v.label, v] as const))('diffusers ref
           const before = g.draws.length;
           const xIn = s.scaleModelInput(x);
           compareBoth(xIn, ref64.scaled_input, ref.scaled_input, `${at}: scaled_input`);
-          compare(fakeModel(Float32Array.from(ref.scaled_input), ref.t), ref.model_output, `${at}: fake model`, 0);
-          const result = s.step(fakeModel(xIn, t), t, x, g);
+          compare(referenceModel(Float32Array.from(ref.scaled_input), ref.t), ref.model_output, `${at}: fake model`, 0);
+          const result = s.step(referenceModel(xIn, t), t, x, g);
           expect(g.draws.length - before, `${at}: draws`).toBe(1);
           compare(g.draws[before], ref.noise as number[], `${at}: noise`, randnTol);
           worst.noise = Math.max(worst.noise, maxError(g.draws[before], ref.noise as number[]).err);
@@ -233,7 +234,7 @@ describe('DPM++ 2M SDE Karras: order and noise per step', () => {
     let x = g.randn(8);
     let out = null as ReturnType<typeof s.step> | null;
     for (const t of s.timesteps) {
-      out = s.step(fakeModel(x, t), t, x, g);
+      out = s.step(referenceModel(x, t), t, x, g);
       x = out.prevSample;
     }
     expect(Array.from(out!.prevSample)).toEqual(Array.from(out!.predOriginalSample as Float32Array));
@@ -253,22 +254,6 @@ const STEP_COUNTS = [1, 2, 3, 4, 10, 25];
 const LINEAR_TOLERANCE = 1e-6;
 const STRENGTH = 0.6;
 let worstLinear = 0;
-
-function relError(a: Float32Array, b: Float32Array): number {
-  expect(b.length).toBe(a.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(a[i]));
-  }
-  return diff / Math.max(1e-12, scale);
-}
-
-/** linear-form.test.ts's fake model. */
-function contractModel(input: Float32Array, t: number): Float32Array {
-  return Float32Array.from(input, (x, k) => 0.3 * x + 0.1 * Math.sin(t + k));
-}
 
 interface Trajectory {
   inputs: Float32Array[];

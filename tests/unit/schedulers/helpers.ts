@@ -170,3 +170,8 @@ export function sumAbs(x: ArrayLike<number>): number {
 export function meanAbs(x: ArrayLike<number>): number {
   return sumAbs(x) / x.length;
 }
+
+/** The linear-form contract's fake model: it reads the scaled input, so a wrong input scale shows up. */
+export function contractModel(input: Float32Array, t: number): Float32Array {
+  return Float32Array.from(input, (x, k) => 0.3 * x + 0.1 * Math.sin(t + k));
+}

@@ -11,7 +11,8 @@ import { HeunDiscreteScheduler } from '@/lib/diffusion/schedulers/heun';
 import { applyLinearStep } from '@/lib/diffusion/schedulers/linear-apply';
 import type { Scheduler } from '@/lib/diffusion/schedulers/types';
 import { TorchGenerator } from '@/lib/random/torch-generator';
-import { readFixture, type InputsFixture } from './helpers';
+import { contractModel, readFixture, type InputsFixture } from './helpers';
+import { relError } from '../../helpers/rel-error';
 
 // --- the diffusers reference ------------------------------------------------------------
 
@@ -99,7 +100,7 @@ function compareBoth(actual: ArrayLike<number>, f64: ArrayLike<number>, f32: Arr
 }
 
 /** The reference's fake model: f32(x·f32(0.1)) + f32(f32(0.01·t/1000) + f32(0.05·cos k)). */
-function fakeModel(xIn: Float32Array, t: number): Float32Array {
+function referenceModel(xIn: Float32Array, t: number): Float32Array {
   const f = Math.fround;
   const biasT = f((0.01 * t) / 1000);
   return Float32Array.from(xIn, (x, k) => f(f(x * f(0.1)) + f(biasT + f(0.05 * Math.cos(k)))));
@@ -154,9 +155,9 @@ describe.each(fixture.variants.map((v) => [v.label, v] as const))('diffusers ref
         compare([t], [ref.t], `${at}: t`, TABLE_TOLERANCE);
         const xIn = s.scaleModelInput(x, t);
         compareBoth(xIn, ref64.scaled_input, ref.scaled_input, `${at}: scaled_input`);
-        const out = fakeModel(xIn, t);
+        const out = referenceModel(xIn, t);
         // the TS model is the reference's, bit for bit, on the reference's own input
-        compare(fakeModel(Float32Array.from(ref.scaled_input), ref.t), ref.model_output, `${at}: fake model`, 0);
+        compare(referenceModel(Float32Array.from(ref.scaled_input), ref.t), ref.model_output, `${at}: fake model`, 0);
         compare(out, ref.model_output, `${at}: model_output`, FLOAT32_TOLERANCE);
         const result = s.step(out, t, x);
         compareBoth(result.prevSample, ref64.prev_sample, ref.prev_sample, `${at}: prev_sample`);
@@ -256,22 +257,6 @@ const STEP_COUNTS = [1, 2, 3, 4, 10, 25];
 const LINEAR_TOLERANCE = 1e-6;
 const STRENGTH = 0.6;
 let worstLinear = 0;
-
-function relError(a: Float32Array, b: Float32Array): number {
-  expect(b.length).toBe(a.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(a[i]));
-  }
-  return diff / Math.max(1e-12, scale);
-}
-
-/** linear-form.test.ts's fake model: it reads the scaled input, so a wrong input scale shows up. */
-function contractModel(input: Float32Array, t: number): Float32Array {
-  return Float32Array.from(input, (x, k) => 0.3 * x + 0.1 * Math.sin(t + k));
-}
 
 interface Trajectory {
   inputs: Float32Array[];

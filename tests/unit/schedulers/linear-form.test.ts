@@ -28,7 +28,8 @@ import {
 } from '@/lib/diffusion/schedulers';
 import { combine } from '@/lib/diffusion/schedulers/linear-apply';
 import { TorchGenerator } from '@/lib/random/torch-generator';
-import { readFixture, type InputsFixture } from './helpers';
+import { contractModel, readFixture, type InputsFixture } from './helpers';
+import { relError } from '../../helpers/rel-error';
 
 const NUMEL = 64;
 const STEP_COUNTS = [1, 2, 3, 4, 10, 25];
@@ -89,21 +90,6 @@ let worstWhere = '';
 let worstNoisePrediction = 0;
 let stepsCompared = 0;
 
-function relError(a: Float32Array, b: Float32Array): number {
-  expect(b.length).toBe(a.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(a[i]));
-  }
-  return diff / Math.max(1e-12, scale);
-}
-
-function fakeModel(input: Float32Array, t: number): Float32Array {
-  return Float32Array.from(input, (x, k) => 0.3 * x + 0.1 * Math.sin(t + k));
-}
-
 interface Trajectory {
   scaledInputs: Float32Array[];
   prevSamples: Float32Array[];
@@ -142,7 +128,7 @@ function runStep(scheduler: Scheduler, setup: RunSetup, seed = 42): Trajectory {
     const t = setup.timesteps[i];
     try {
       const input = scheduler.scaleModelInput(x, t);
-      const result = scheduler.step(fakeModel(input, t), t, x, generator);
+      const result = scheduler.step(contractModel(input, t), t, x, generator);
       out.scaledInputs.push(input);
       out.prevSamples.push(result.prevSample);
       out.predOriginals.push(result.predOriginalSample);
@@ -166,7 +152,7 @@ function runLinear(scheduler: Scheduler, setup: RunSetup, timesteps = setup.time
     try {
       const scale = linear.inputScale(t);
       const input = x.map((v) => v * scale);
-      const model = fakeModel(input, t);
+      const model = contractModel(input, t);
       const step = linear.step(t);
       const noise = step.drawsNoise ? generator.randn(NUMEL) : undefined;
       expect(step.registers.length, 'LinearStep.registers.length').toBe(linear.registers);

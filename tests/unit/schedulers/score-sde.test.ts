@@ -10,6 +10,7 @@ import { createScheduler, DDIMScheduler } from '@/lib/diffusion/schedulers';
 import { InvalidParamsError } from '@/lib/errors';
 import { TorchGenerator } from '@/lib/random/torch-generator';
 import type { NoiseSource } from '@/lib/random/noise-source';
+import { relError } from '../../helpers/rel-error';
 
 const SD15 = {
   _class_name: 'PNDMScheduler',
@@ -37,16 +38,6 @@ class Counting implements NoiseSource {
     this.draws++;
     return this.g.randn(m);
   }
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>) {
-  let d = 0;
-  let s = 1e-12;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
 }
 
 for (const name of ['vp-sde', 'pf-ode'] as const) {
@@ -79,9 +70,9 @@ for (const name of ['vp-sde', 'pf-ode'] as const) {
               const score = -eps[k] / Math.sqrt(1 - aT);
               return name === 'vp-sde' ? v + h * (0.5 * v + score) + (z ? Math.sqrt(h) * z[k] : 0) : v + h * (0.5 * v + 0.5 * score);
             });
-            expect(relErr(out.prevSample, want), `step ${i}`).toBeLessThan(1e-6);
+            expect(relError(out.prevSample, want), `step ${i}`).toBeLessThan(1e-6);
             expect(
-              relErr(
+              relError(
                 out.predOriginalSample!,
                 Float64Array.from(x, (v, k) => (v - Math.sqrt(1 - aT) * eps[k]) / Math.sqrt(aT)),
               ),
@@ -110,7 +101,7 @@ for (const name of ['vp-sde', 'pf-ode'] as const) {
       const [t0, t1] = s.timesteps;
       const right = s.step(model(x, t0), t0, x, new TorchGenerator(2)).prevSample;
       const shifted = s.step(model(x, t0), t1, x, new TorchGenerator(2)).prevSample;
-      expect(relErr(shifted, right)).toBeGreaterThan(1e-3);
+      expect(relError(shifted, right)).toBeGreaterThan(1e-3);
     });
   });
 }
