@@ -17,9 +17,9 @@ import { checkDecoded, checkLatents, flatImageWarning } from './image-check';
 import { encodeImage, getTimesteps } from './img2img';
 import type { PipelineModels } from './load-pipeline';
 import { unloadAfterUse } from './part-sessions';
-import { createScheduler, schedulerLabel, type Scheduler } from './schedulers';
+import { createScheduler, schedulerLabel } from './schedulers';
 import { chooseLoop, type LoopPreference } from './device-loop/choose';
-import { denoiseOnDevice, encodeOnDevice, newOwned, vaeInputOnDevice } from './device-loop/loop';
+import { denoiseOnDevice, encodeOnDevice, newOwned, vaeInputOnDevice, type LoopBase } from './device-loop/loop';
 import { progressAfter } from './progress';
 import { yieldToEventLoop } from './yield';
 
@@ -381,20 +381,11 @@ interface LoopOutput {
   controlnetStepMs: number[];
 }
 
-interface HostLoopInput {
-  models: PipelineModels;
-  params: GenerateParams;
-  doCfg: boolean;
-  scheduler: Scheduler;
-  timesteps: readonly number[];
-  generator: TorchGenerator;
-  latents: Tensor;
+interface HostLoopInput extends LoopBase {
   textEmbeddings: Tensor;
   images: GenerateImages;
   constant: { feeds: Record<string, Feed>; needZeros: boolean };
   scales: readonly number[];
-  now: () => number;
-  t0: number;
   hooks: GenerateHooks;
 }
 

@@ -22,8 +22,8 @@ import { stepCoefficients } from './coefficients';
 import { concatGraph, placeGraph, previewRgbaGraph, scaleEachGraph, scaleInputGraph, stepGraph, STEP_OUTPUTS } from './graphs';
 import type { HelperSessions } from './helpers';
 
-/** What the loop needs from the pipeline's steps 1–5. */
-export interface DeviceLoopInput {
+/** What either denoising loop (host: pipeline.ts, device: here) takes from the pipeline's steps 1–5. */
+export interface LoopBase {
   models: PipelineModels;
   params: GenerateParams;
   doCfg: boolean;
@@ -32,6 +32,11 @@ export interface DeviceLoopInput {
   generator: TorchGenerator;
   /** The initial latents (seeded noise × σ, or the noised init image). */
   latents: Tensor;
+  now: () => number;
+  t0: number;
+}
+
+export interface DeviceLoopInput extends LoopBase {
   /** controlnet_cond [1,3,H,W] in [0,1], or null without a sketch. */
   control: Tensor | null;
   /** Per step: the ControlNet scale (scale × keep); ignored without control. */
@@ -41,8 +46,6 @@ export interface DeviceLoopInput {
   /** Zero residuals whose shapes only a ControlNet pass reveals (one pass at scale 0, reused). */
   needZeros: boolean;
   signal?: AbortSignal;
-  now: () => number;
-  t0: number;
   onProgress?: (p: StepProgress) => void;
   onPreview?: (latents: Tensor, step: number) => void;
   onPreviewRgba?: (preview: { width: number; height: number; rgba: Uint8ClampedArray }, step: number) => void;
