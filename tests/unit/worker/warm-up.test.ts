@@ -117,7 +117,7 @@ describe('warm-up at model load', () => {
     expect(of(quick.events, 'model-ready')[0].info.warmupMs).toEqual(expect.any(Number));
     // A clock on which each step takes seconds: one pass only.
     let clock = 0;
-    const slow = setup({ deps: { now: () => (clock += 1000) } });
+    const slow = setup({ deps: { now: () => (clock += 2000) } });
     await slow.handler.handle(load());
     expect((slow.factory as FakeFactory).runs.filter((r) => r.startsWith('unet'))).toHaveLength(1);
   });
