@@ -8,6 +8,7 @@ import { DiffusionClient, type WorkerLike } from '@/lib/worker/client';
 import { DiffusionWorkerHandler } from '@/lib/worker/handler';
 import type { WorkerEvent, WorkerRequest } from '@/lib/worker/protocol';
 import type { GenerateParams } from '@/lib/diffusion/check-inputs';
+import { SCHEDULER_NAMES } from '@/lib/diffusion/params';
 import { StudioController, saneRecommended } from '@/components/studio-controller';
 import { useRun } from '@/stores/run';
 import { DEFAULT_SETTINGS, useSettings } from '@/stores/settings';
@@ -281,7 +282,8 @@ describe('studio controller', () => {
     expect(run().model?.recommended).toEqual({ steps: 6, width: 64 });
     // Each repaired or ignored value is said beside the model, not only in the console.
     expect(run().model?.warnings).toEqual([
-      'lantern.json recommends scheduler "nope": not one of default, ddim, ddpm, pndm, euler, euler-ancestral, dpmpp-2m, dpmpp-2m-karras, lcm — ignored',
+      // The list grows with the samplers registered.
+      `lantern.json recommends scheduler "nope": not one of ${SCHEDULER_NAMES.join(', ')} — ignored`,
       'lantern.json recommends width 65: width must be a multiple of 8 (got 65) — used 64',
       'lantern.json recommends height "abc": not a finite number — ignored',
       'lantern.json recommends liveSteps "x": not a finite number — ignored',
