@@ -21,10 +21,11 @@ function PreviewCanvas({ preview }: { preview: { width: number; height: number; 
     const el = canvas.current;
     // A transferred bitmap is detached (0×0): already on screen (an effect run twice in development).
     if (!el || preview.bitmap.width === 0) return;
-    const renderer = el.getContext('bitmaprenderer');
-    if (renderer) return renderer.transferFromImageBitmap(preview.bitmap);
+    // The canvas's own size is the picture's, so `object-contain` keeps its aspect.
     el.width = preview.width;
     el.height = preview.height;
+    const renderer = el.getContext('bitmaprenderer');
+    if (renderer) return renderer.transferFromImageBitmap(preview.bitmap);
     el.getContext('2d')?.drawImage(preview.bitmap, 0, 0);
   }, [preview]);
   return <canvas ref={canvas} data-testid="preview-canvas" aria-label="Preview" className={CANVAS_CLASS} />;
