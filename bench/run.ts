@@ -10,8 +10,9 @@
  * taken over the rounds. Writes bench/results.json and prints a table. Nothing asserts a speed.
  *
  *   npm run bench -- [--model models/lantern-shapes] [--steps 10] [--repeats 2] [--rounds 3]
- *                    [--runs 10] [--webgpu-steps 2] [--no-webgpu] [--port 3250] [--dir out] [--out bench/results.json]
- * (--dir: the static export to serve, `npm run build`'s out/ by default.)
+ *                    [--runs 20] [--webgpu-steps 2] [--no-webgpu] [--port 3250] [--dir out] [--out bench/results.json]
+ * (--dir: the static export to serve, `npm run build`'s out/ by default; --threads: node's and the bare
+ * page's thread count instead of the one the studio asks for.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -33,11 +34,12 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '10' },
     repeats: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
-    runs: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '20' },
     'webgpu-steps': { type: 'string', default: '2' },
     'no-webgpu': { type: 'boolean', default: false },
     port: { type: 'string', default: '3250' },
     dir: { type: 'string', default: 'out' },
+    threads: { type: 'string' },
     out: { type: 'string', default: 'bench/results.json' },
   },
 });
@@ -114,8 +116,9 @@ async function main() {
     server = await startServer(site.root);
     const studioOpts = { model: modelUrl, steps, repeats, timeoutMs: PAGE_TIMEOUT_MS };
     const wasm = await openStudioBench(browser, base, { ...studioOpts, backend: 'wasm' });
-    const { size, threads } = wasm;
-    console.log(`studio /bench open on wasm: ${size.width}×${size.height}, ${threads} wasm threads`);
+    const { size } = wasm;
+    const threads = values.threads ? Number(values.threads) : wasm.threads;
+    console.log(`studio /bench open on wasm: ${size.width}×${size.height}, asks for ${wasm.threads} wasm threads; node and bare run ${threads}`);
 
     // The feeds of the studio's own run (its size), for node and the bare page.
     const lantern = JSON.parse(await readFile(join(modelDir, 'lantern.json'), 'utf8').catch(() => '{}')) as { recommended?: { guidance?: number } };
@@ -143,6 +146,7 @@ async function main() {
     const times: RoundTimes[] = [];
     const reports: { wasm: BenchReport[]; webgpu: BenchReport[] } = { wasm: [], webgpu: [] };
     for (let r = 0; r < rounds; r++) {
+      // Blocks, not run by run: alternating single runs made each runtime's idle-spinning threads slow the other's next run (2× here).
       const nodeMs = await node.run(runs);
       const bareMs = await bare.run(runs);
       reports.wasm.push(await wasm.run());
@@ -172,7 +176,7 @@ async function main() {
       studioRepeats: repeats,
       machine: { cores: cpus().length, loadavgBefore: loadBefore, loadavgAfter: await loadavg(), seconds: (Date.now() - started) / 1000 },
       chromiumVersion: browser.version(),
-      threads: { wasm: threads, bareWasm: bare.threads, nodeIntraOp: threads },
+      threads: { wasm: wasm.threads, bareWasm: bare.threads, nodeIntraOp: threads },
       bareBuild: `onnxruntime-web/wasm ${bare.version}`,
       times,
       reports,

@@ -109,7 +109,8 @@ export function summarize(input: SummaryInput) {
       seconds: round(input.machine.seconds, 0),
     },
     chromium_version: input.chromiumVersion,
-    threads: { wasm: input.threads.wasm, bare_wasm: input.threads.bareWasm, node_intra_op: input.threads.nodeIntraOp },
+    // wasm: what the studio asks onnxruntime-web for (lib/onnx/web.ts wasmThreads); the worker does not report what it got.
+    threads: { wasm_asked: input.threads.wasm, bare_wasm: input.threads.bareWasm, node_intra_op: input.threads.nodeIntraOp },
     bare_build: input.bareBuild,
     method: {
       rounds: input.rounds,
@@ -131,7 +132,7 @@ export type Results = ReturnType<typeof summarize>;
 export function table(r: Results): string {
   const pad = (s: string, n: number) => s.padEnd(n);
   const lines = [
-    `Lantern bench — ${r.model} ${r.size.width}×${r.size.height}, U-Net ${r.graph} batch ${r.batch ?? '?'} · ${r.threads.wasm} threads · Chromium ${r.chromium_version}`,
+    `Lantern bench — ${r.model} ${r.size.width}×${r.size.height}, U-Net ${r.graph} batch ${r.batch ?? '?'} · ${r.threads.wasm_asked} wasm threads asked (bare ${r.threads.bare_wasm}, node ${r.threads.node_intra_op}) · Chromium ${r.chromium_version}`,
     `load ${r.machine.loadavg_before.join(' ')} → ${r.machine.loadavg_after.join(' ')} on ${r.machine.cores} cores · ${r.machine.seconds} s`,
     '',
     `${pad('U-Net step, median', 44)}ms`,

@@ -9,7 +9,7 @@ export function EnvironmentLine() {
   return (
     <p className="text-sm text-neutral-600 dark:text-neutral-400" data-testid="bench-environment">
       adapter <span data-testid="bench-adapter">{adapter}</span> · <span data-testid="bench-threads">{device.wasmThreads}</span> wasm thread
-      {device.wasmThreads === 1 ? '' : 's'}
+      {device.wasmThreads === 1 ? '' : 's'} asked
       {device.crossOriginIsolated ? '' : ' (page not cross-origin isolated)'} · {device.cores ?? '?'} cores · {device.browser}
     </p>
   );

@@ -75,6 +75,7 @@ export interface BenchEnvironment {
   adapterSoftware: boolean;
   backend: string;
   backendReason: string;
+  /** The threads the studio asks onnxruntime-web's wasm for (the worker does not report what it got). */
   wasmThreads: number;
   crossOriginIsolated: boolean;
   cores: number | null;
@@ -297,7 +298,7 @@ export function setupLine(r: BenchReport): string {
     `${r.model.name} ${r.model.width}×${r.model.height}`,
     `${r.model.steps} steps (${r.model.sampler})`,
     `${e.backend}${e.backendReason ? ` — ${e.backendReason}` : ''}`,
-    `${e.wasmThreads} wasm thread${e.wasmThreads === 1 ? '' : 's'}`,
+    `${e.wasmThreads} wasm thread${e.wasmThreads === 1 ? '' : 's'} asked`,
     `adapter ${adapter}`,
     e.browser,
     `${r.repeats} warm repeat${r.repeats === 1 ? '' : 's'}`,

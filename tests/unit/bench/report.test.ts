@@ -189,7 +189,7 @@ describe('buildReport', () => {
   it('renders as a markdown table naming the setup, every row, bytes per part and the overhead', () => {
     const md = toMarkdown(report);
     expect(md).toContain(
-      'lantern-shapes 64×64 · 4 steps (PLMS) · wasm — wasm chosen in settings · 2 wasm threads · adapter no WebGPU adapter · Chrome 131.0.6778.85',
+      'lantern-shapes 64×64 · 4 steps (PLMS) · wasm — wasm chosen in settings · 2 wasm threads asked · adapter no WebGPU adapter · Chrome 131.0.6778.85',
     );
     expect(md).toContain('| U-Net step with CFG (batch 2) | 300 | 20.0 | 20.0–20.0 | 4 |');
     expect(md).toContain('| controlnet/model.onnx | 300 B | 200 B | 1 | 1.0 |');
