@@ -4,6 +4,8 @@ import { formatBytes, formatMs, formatPct, median, type BenchReport, type Config
 export interface RoundTimes {
   nodeMs: number[];
   bareMs: number[];
+  /** The bare page on one wasm thread (the same runs as bareMs when it already has one). */
+  bare1Ms: number[];
 }
 
 export interface SummaryInput {
@@ -70,6 +72,7 @@ function studioFigures(reports: readonly BenchReport[], graph: string) {
 export function summarize(input: SummaryInput) {
   const node = round(median(input.times.flatMap((t) => t.nodeMs)));
   const bare = round(median(input.times.flatMap((t) => t.bareMs)));
+  const bare1 = round(median(input.times.flatMap((t) => t.bare1Ms)));
   const wasm = studioFigures(input.reports.wasm, input.graph);
   const webgpu = studioFigures(input.reports.webgpu, input.graph);
   const studio = wasm?.unet_step_ms ?? null;
@@ -87,6 +90,8 @@ export function summarize(input: SummaryInput) {
     batch: input.feeds.find((f) => f.name === 'sample')?.dims[0] ?? null,
     node_unet_ms: node,
     web_bare_unet_ms: bare,
+    web_bare_1thread_unet_ms: bare1,
+    studio_over_bare_1thread: ratio(studio, bare1),
     studio_unet_ms: studio,
     studio_over_bare: ratio(studio, bare),
     web_over_node: ratio(bare, node),
@@ -116,11 +121,13 @@ export function summarize(input: SummaryInput) {
       rounds: input.rounds,
       runs_per_round: input.runsPerRound,
       studio_warm_repeats_per_round: input.studioRepeats,
-      order: 'each round: node, bare, studio wasm (WebGPU once, mid-way); medians over every run (node, bare) or over the rounds of the page medians (studio)',
+      order:
+        'each round: node, bare, bare on 1 thread, studio wasm (WebGPU once, mid-way); medians over every run (node, bare) or over the rounds of the page medians (studio)',
     },
     rounds: input.times.map((t, i) => ({
       node_ms: round(median(t.nodeMs)),
       bare_ms: round(median(t.bareMs)),
+      bare_1thread_ms: round(median(t.bare1Ms)),
       studio_wasm_ms: round(mainConfig(input.reports.wasm[i])?.stepMs?.median ?? null),
     })),
   };
@@ -137,8 +144,9 @@ export function table(r: Results): string {
     '',
     `${pad('U-Net step, median', 44)}ms`,
     `${pad('onnxruntime-node (CPU)', 44)}${formatMs(r.node_unet_ms)}`,
-    `${pad('bare onnxruntime-web page (wasm)', 44)}${formatMs(r.web_bare_unet_ms)}   web/node ${r.web_over_node ?? '—'}×`,
-    `${pad('studio /bench, wasm (whole step)', 44)}${formatMs(r.studio_unet_ms)}   studio/bare ${r.studio_over_bare ?? '—'}×`,
+    `${pad(`bare onnxruntime-web page (wasm, ${r.threads.bare_wasm} threads)`, 44)}${formatMs(r.web_bare_unet_ms)}   web/node ${r.web_over_node ?? '—'}×`,
+    `${pad('bare onnxruntime-web page (wasm, 1 thread)', 44)}${formatMs(r.web_bare_1thread_unet_ms)}`,
+    `${pad('studio /bench, wasm (whole step)', 44)}${formatMs(r.studio_unet_ms)}   studio/bare ${r.studio_over_bare ?? '—'}× (1 thread: ${r.studio_over_bare_1thread ?? '—'}×)`,
     `${pad('  of which the U-Net session.run', 44)}${formatMs(r.studio.wasm?.unet_run_ms)}`,
   ];
   const gpu = r.studio.webgpu;
