@@ -18,6 +18,8 @@ export interface BackendChoice {
   /** Human-readable why, shown in the status line. */
   reason: string;
   adapter?: string;
+  /** WebGPU on a software adapter (SwiftShader): every shader is compiled and run on the CPU. */
+  software?: boolean;
 }
 
 interface AdapterInfoLike {
@@ -51,7 +53,7 @@ export async function chooseBackend(pref: BackendPreference): Promise<BackendCho
   if (software && pref === 'auto') {
     return { backend: 'wasm', reason: `WebGPU adapter is software (${name}): wasm is faster`, adapter: name };
   }
-  return { backend: 'webgpu', reason: `WebGPU on ${name}`, adapter: name };
+  return { backend: 'webgpu', reason: `WebGPU on ${name}`, adapter: name, ...(software && { software }) };
 }
 
 /** Both builds have the same API (one types.d.ts); they differ in the kernels and the wasm they load. */

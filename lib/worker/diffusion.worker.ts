@@ -17,7 +17,8 @@ const handler = new DiffusionWorkerHandler(
   {
     async openBackend(pref) {
       const choice = await chooseBackend(pref);
-      return { factory: createWebSessionFactory(choice.backend), reason: choice.reason };
+      // On a software WebGPU adapter a warm-up would take as long as the first run (its shaders compile on the CPU).
+      return { factory: createWebSessionFactory(choice.backend), reason: choice.reason, warmUp: choice.software !== true };
     },
     source: openModelSource,
     now: () => performance.now(),

@@ -26,7 +26,8 @@ import type { BackendPreference, DeviceLoss, SessionFactory } from '../onnx/type
 import { sourceLabel, type ErrorCode, type ModelInfo, type ModelSourceSpec, type WorkerEvent, type WorkerRequest } from './protocol';
 
 export interface HandlerDeps {
-  openBackend(pref: BackendPreference): Promise<{ factory: SessionFactory; reason: string }>;
+  /** `warmUp: false`: a warm-up costs as much as the first run it would save here (WebGPU on a software adapter compiles every shader on the CPU: ~75 s for lantern-shapes). */
+  openBackend(pref: BackendPreference): Promise<{ factory: SessionFactory; reason: string; warmUp?: boolean }>;
   source(spec: ModelSourceSpec): FileSource | Promise<FileSource>;
   now(): number;
   /** Run one discarded generate after each load (the worker turns it on; tests that count runs leave it off). */
@@ -233,7 +234,7 @@ export class DiffusionWorkerHandler {
 
   /** Opens the backend and the pipeline; `auto` on a GPU without shader-f16 falls back to wasm. */
   private async open(spec: Pick<LoadRequest, 'source' | 'backend' | 'lowMemory'>, progress?: (p: LoadProgress) => void, before?: () => Promise<void>) {
-    let { factory, reason } = await this.deps.openBackend(spec.backend);
+    let { factory, reason, warmUp } = await this.deps.openBackend(spec.backend);
     const folder = await loadModelFolder(await this.deps.source(spec.source));
     await before?.();
     const lowMemory = spec.lowMemory === true;
@@ -244,11 +245,11 @@ export class DiffusionWorkerHandler {
       if (err instanceof OutOfMemoryError) throw withSuggestions(err, oomSuggestions({ fixedSize: false, lowMemory, backend: factory.backend }));
       // `auto` on a GPU without shader-f16: an fp16 model still runs on wasm (slower); an explicit `webgpu` reports the error.
       if (!(err instanceof BackendError && err.missingFeature === 'shader-f16' && spec.backend === 'auto' && factory.backend === 'webgpu')) throw err;
-      ({ factory } = await this.deps.openBackend('wasm'));
+      ({ factory, warmUp } = await this.deps.openBackend('wasm'));
       reason = `this GPU has no shader-f16, which this fp16 model needs on WebGPU (${err.label}): running on wasm`;
       models = await loadPipeline(folder, factory, progress, { lowMemory });
     }
-    return { folder, factory, reason, models };
+    return { folder, factory, reason, models, warmUp: warmUp !== false };
   }
 
   /** Makes a freshly opened pipeline the one in use, watching its device. */
@@ -324,7 +325,7 @@ export class DiffusionWorkerHandler {
       }
     }
     const info = this.install(req, opened, this.deps.now() - start);
-    await this.warmUp(req.id, info, signal);
+    if (opened.warmUp) await this.warmUp(req.id, info, signal);
     this.post({ id: req.id, type: 'model-ready', info });
   }
 

@@ -175,6 +175,15 @@ describe('warm-up at model load', () => {
     inbox.port1.close();
   });
 
+  it('a backend that says a warm-up does not pay (WebGPU on SwiftShader) skips it', async () => {
+    const factory = fakeSessionFactory();
+    const { handler, events } = setup({ factory, deps: { openBackend: async () => ({ factory, reason: 'WebGPU on google swiftshader', warmUp: false }) } });
+    await handler.handle(load());
+    expect(of(events, 'warming-up')).toEqual([]);
+    expect(of(events, 'model-ready')[0].info.warmupMs).toBeNull();
+    expect(factory.runs).toEqual([]);
+  });
+
   it('low-memory mode and a handler without warmUp skip it', async () => {
     for (const [deps, lowMemory] of [
       [{}, true],
