@@ -25,7 +25,17 @@ const { values } = parseArgs({
 const size = Number(values.size);
 const models = await loadPipeline(await loadModelFolder(fsSource(values.model!)), createNodeSessionFactory({ intraOpNumThreads: 1 }));
 const control = values['no-control'] || !models.controlnet ? undefined : { width: size, height: size, data: new Uint8ClampedArray(size * size * 4).fill(255) };
-const params = { ...DEFAULT_PARAMS, prompt: 'a red circle', negativePrompt: 'blurry', seed: 1, steps: Number(values.steps), guidanceScale: 7.5, width: size, height: size, scheduler: values.scheduler as SchedulerName };
+const params = {
+  ...DEFAULT_PARAMS,
+  prompt: 'a red circle',
+  negativePrompt: 'blurry',
+  seed: 1,
+  steps: Number(values.steps),
+  guidanceScale: 7.5,
+  width: size,
+  height: size,
+  scheduler: values.scheduler as SchedulerName,
+};
 
 const runs: Record<'host' | 'device', GenerateResult> = {
   host: await generate(models, params, { loop: 'host', images: { control } }),
@@ -34,10 +44,17 @@ const runs: Record<'host' | 'device', GenerateResult> = {
 
 const kib = (b: number) => (b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${Math.round(b)} B`);
 const parts = [...new Set(Object.values(runs).flatMap((r) => Object.keys(r.transfer.bytes)))].sort();
-console.log(`${values.model} · ${size}×${size} · ${params.steps} steps · ${params.scheduler} · CFG ${params.guidanceScale}${control ? ' · ControlNet sketch' : ''}\n`);
+console.log(
+  `${values.model} · ${size}×${size} · ${params.steps} steps · ${params.scheduler} · CFG ${params.guidanceScale}${control ? ' · ControlNet sketch' : ''}\n`,
+);
 console.log('| part (per step) | host up | host down | GPU loop up | GPU loop down |\n| --- | --- | --- | --- | --- |');
 const cell = (r: GenerateResult, part: string, d: 'up' | 'down') => kib((r.transfer.bytes[part]?.[d] ?? 0) / r.transfer.steps);
-for (const part of parts) console.log(`| ${part} | ${cell(runs.host, part, 'up')} | ${cell(runs.host, part, 'down')} | ${cell(runs.device, part, 'up')} | ${cell(runs.device, part, 'down')} |`);
+for (const part of parts)
+  console.log(
+    `| ${part} | ${cell(runs.host, part, 'up')} | ${cell(runs.host, part, 'down')} | ${cell(runs.device, part, 'up')} | ${cell(runs.device, part, 'down')} |`,
+  );
 const total = (r: GenerateResult, d: 'up' | 'down') => kib(Object.values(r.transfer.bytes).reduce((s, t) => s + t[d], 0) / r.transfer.steps);
 console.log(`| **total** | ${total(runs.host, 'up')} | ${total(runs.host, 'down')} | ${total(runs.device, 'up')} | ${total(runs.device, 'down')} |`);
-console.log(`\nGPU loop: of the uploads, ancestral noise ${kib(runs.device.transfer.noiseBytes / runs.device.transfer.steps)}/step; placed once per generate: ${kib(Object.values(runs.device.transfer.setupBytes).reduce((s, t) => s + t.up, 0))}`);
+console.log(
+  `\nGPU loop: of the uploads, ancestral noise ${kib(runs.device.transfer.noiseBytes / runs.device.transfer.steps)}/step; placed once per generate: ${kib(Object.values(runs.device.transfer.setupBytes).reduce((s, t) => s + t.up, 0))}`,
+);
