@@ -4,8 +4,8 @@ import { formatBytes, formatMs, formatPct, median, type BenchReport, type Config
 export interface RoundTimes {
   nodeMs: number[];
   bareMs: number[];
-  /** The bare page on one wasm thread (the same runs as bareMs when it already has one). */
-  bare1Ms: number[];
+  /** The bare page on the other thread count (threads.bareAltWasm; empty without one). */
+  bareAltMs: number[];
 }
 
 export interface SummaryInput {
@@ -21,7 +21,7 @@ export interface SummaryInput {
   studioRepeats: number;
   machine: { cores: number; loadavgBefore: number[]; loadavgAfter: number[]; seconds: number };
   chromiumVersion: string;
-  threads: { wasm: number; bareWasm: number; nodeIntraOp: number };
+  threads: { wasm: number; bareWasm: number; bareAltWasm: number | null; nodeIntraOp: number };
   bareBuild: string;
   times: RoundTimes[];
   reports: { wasm: BenchReport[]; webgpu: BenchReport[] };
@@ -72,7 +72,9 @@ function studioFigures(reports: readonly BenchReport[], graph: string) {
 export function summarize(input: SummaryInput) {
   const node = round(median(input.times.flatMap((t) => t.nodeMs)));
   const bare = round(median(input.times.flatMap((t) => t.bareMs)));
-  const bare1 = round(median(input.times.flatMap((t) => t.bare1Ms)));
+  const bareAlt = round(median(input.times.flatMap((t) => t.bareAltMs)));
+  const byThreads: Record<string, number | null> = { [input.threads.bareWasm]: bare };
+  if (input.threads.bareAltWasm !== null) byThreads[input.threads.bareAltWasm] = bareAlt;
   const wasm = studioFigures(input.reports.wasm, input.graph);
   const webgpu = studioFigures(input.reports.webgpu, input.graph);
   const studio = wasm?.unet_step_ms ?? null;
@@ -90,8 +92,7 @@ export function summarize(input: SummaryInput) {
     batch: input.feeds.find((f) => f.name === 'sample')?.dims[0] ?? null,
     node_unet_ms: node,
     web_bare_unet_ms: bare,
-    web_bare_1thread_unet_ms: bare1,
-    studio_over_bare_1thread: ratio(studio, bare1),
+    web_bare_unet_ms_by_threads: byThreads,
     studio_unet_ms: studio,
     studio_over_bare: ratio(studio, bare),
     web_over_node: ratio(bare, node),
@@ -115,19 +116,24 @@ export function summarize(input: SummaryInput) {
     },
     chromium_version: input.chromiumVersion,
     // wasm: what the studio asks onnxruntime-web for (lib/onnx/web.ts wasmThreads); the worker does not report what it got.
-    threads: { wasm_asked: input.threads.wasm, bare_wasm: input.threads.bareWasm, node_intra_op: input.threads.nodeIntraOp },
+    threads: {
+      wasm_asked: input.threads.wasm,
+      bare_wasm: input.threads.bareWasm,
+      bare_other: input.threads.bareAltWasm,
+      node_intra_op: input.threads.nodeIntraOp,
+    },
     bare_build: input.bareBuild,
     method: {
       rounds: input.rounds,
       runs_per_round: input.runsPerRound,
       studio_warm_repeats_per_round: input.studioRepeats,
       order:
-        'each round: node, bare, bare on 1 thread, studio wasm (WebGPU once, mid-way); medians over every run (node, bare) or over the rounds of the page medians (studio)',
+        'each round: node, bare, bare on the other thread count, studio wasm (WebGPU once, mid-way); medians over every run (node, bare) or over the rounds of the page medians (studio)',
     },
     rounds: input.times.map((t, i) => ({
       node_ms: round(median(t.nodeMs)),
       bare_ms: round(median(t.bareMs)),
-      bare_1thread_ms: round(median(t.bare1Ms)),
+      bare_other_threads_ms: round(median(t.bareAltMs)),
       studio_wasm_ms: round(mainConfig(input.reports.wasm[i])?.stepMs?.median ?? null),
     })),
   };
@@ -144,9 +150,11 @@ export function table(r: Results): string {
     '',
     `${pad('U-Net step, median', 44)}ms`,
     `${pad('onnxruntime-node (CPU)', 44)}${formatMs(r.node_unet_ms)}`,
-    `${pad(`bare onnxruntime-web page (wasm, ${r.threads.bare_wasm} threads)`, 44)}${formatMs(r.web_bare_unet_ms)}   web/node ${r.web_over_node ?? '—'}×`,
-    `${pad('bare onnxruntime-web page (wasm, 1 thread)', 44)}${formatMs(r.web_bare_1thread_unet_ms)}`,
-    `${pad('studio /bench, wasm (whole step)', 44)}${formatMs(r.studio_unet_ms)}   studio/bare ${r.studio_over_bare ?? '—'}× (1 thread: ${r.studio_over_bare_1thread ?? '—'}×)`,
+    `${pad(`bare onnxruntime-web page (wasm, ${r.threads.bare_wasm} thread${r.threads.bare_wasm === 1 ? '' : 's'})`, 44)}${formatMs(r.web_bare_unet_ms)}   web/node ${r.web_over_node ?? '—'}×`,
+    ...Object.entries(r.web_bare_unet_ms_by_threads)
+      .filter(([t]) => Number(t) !== r.threads.bare_wasm)
+      .map(([t, ms]) => `${pad(`bare onnxruntime-web page (wasm, ${t} thread${t === '1' ? '' : 's'})`, 44)}${formatMs(ms)}`),
+    `${pad('studio /bench, wasm (whole step)', 44)}${formatMs(r.studio_unet_ms)}   studio/bare ${r.studio_over_bare ?? '—'}×`,
     `${pad('  of which the U-Net session.run', 44)}${formatMs(r.studio.wasm?.unet_run_ms)}`,
   ];
   const gpu = r.studio.webgpu;

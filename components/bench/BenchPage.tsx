@@ -13,7 +13,8 @@ import { TimingsTable } from './TimingsTable';
 import { TransferTables } from './TransferTables';
 import { CopyResults } from './CopyResults';
 import { optionsFromQuery } from './plan';
-import { browserName, PUBLISH_NOTE, wasmThreads } from './report';
+import { browserName, PUBLISH_NOTE } from './report';
+import { wasmThreads } from '@/lib/onnx/web';
 
 /**
  * The model to benchmark, chosen as the studio chooses it: the one the studio has open (coming
@@ -45,7 +46,7 @@ function usePageSetup() {
           browser: browserName(navigator.userAgent),
           adapter: gpu ? [gpu.vendor, gpu.architecture].filter(Boolean).join(' ') || gpu.description || 'unknown adapter' : null,
           adapterSoftware: gpu?.software ?? false,
-          wasmThreads: wasmThreads(caps.crossOriginIsolated, caps.cores),
+          wasmThreads: wasmThreads({ isolated: caps.crossOriginIsolated, cores: caps.cores ?? 1 }),
           crossOriginIsolated: caps.crossOriginIsolated,
           cores: caps.cores,
         },

@@ -51,11 +51,6 @@ export function stat(values: readonly number[]): Stat | null {
   return m === null ? null : { median: m, min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
 }
 
-/** wasm threads as lib/onnx/web.ts `wasmThreads` sets them: up to 4, only on a cross-origin-isolated page. */
-export function wasmThreads(crossOriginIsolated: boolean, cores: number | null): number {
-  return crossOriginIsolated ? Math.max(1, Math.min(4, cores ?? 1)) : 1;
-}
-
 /** "Chrome 131.0.6778.85" from a user agent (headless Chromium included), else the UA's last product. */
 export function browserName(userAgent: string): string {
   const chrome = /(?:HeadlessChrome|Chrome|Chromium)\/([\d.]+)/.exec(userAgent);
@@ -75,7 +70,7 @@ export interface BenchEnvironment {
   adapterSoftware: boolean;
   backend: string;
   backendReason: string;
-  /** The threads the studio asks onnxruntime-web's wasm for (the worker does not report what it got). */
+  /** The threads the studio asks onnxruntime-web's wasm for (lib/onnx/web.ts wasmThreads; the worker does not report what it got). */
   wasmThreads: number;
   crossOriginIsolated: boolean;
   cores: number | null;

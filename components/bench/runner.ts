@@ -14,7 +14,8 @@ import { cancelGenerate, startGenerate } from '../engine';
 import type { RunRequest } from '../studio-controller';
 import { benchControlImage } from './control-image';
 import { benchPlan, cfgGuidance, clampSteps, configsFor } from './plan';
-import { browserName, buildReport, wasmThreads, type BenchEnvironment, type ConfigId, type RunSample } from './report';
+import { browserName, buildReport, type BenchEnvironment, type ConfigId, type RunSample } from './report';
+import { wasmThreads } from '@/lib/onnx/web';
 
 type ResultEvent = Extract<WorkerEvent, { type: 'result' }>;
 
@@ -59,7 +60,7 @@ function environment(model: ModelInfo): BenchEnvironment {
     browser: browserName(navigator.userAgent),
     adapter: null,
     adapterSoftware: false,
-    wasmThreads: wasmThreads(globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency ?? null),
+    wasmThreads: wasmThreads({ isolated: globalThis.crossOriginIsolated === true, cores: navigator.hardwareConcurrency ?? 1 }),
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     cores: navigator.hardwareConcurrency ?? null,
   };

@@ -10,7 +10,6 @@ import {
   stat,
   summarizeConfig,
   toMarkdown,
-  wasmThreads,
   type BenchEnvironment,
   type BenchModel,
   type RunSample,
@@ -209,8 +208,5 @@ describe('formatting', () => {
     expect(browserName(environment.userAgent)).toBe('Chrome 131.0.6778.85');
     expect(browserName('Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0')).toBe('Firefox 133.0');
     expect(browserName('Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15')).toBe('Safari 18.1');
-  });
-  it('counts wasm threads as the runtime seam does: up to 4, one without isolation', () => {
-    expect([wasmThreads(true, 2), wasmThreads(true, 16), wasmThreads(false, 16), wasmThreads(true, null)]).toEqual([2, 4, 1, 1]);
   });
 });
