@@ -145,7 +145,7 @@ export type Results = ReturnType<typeof summarize>;
 export function table(r: Results): string {
   const pad = (s: string, n: number) => s.padEnd(n);
   const lines = [
-    `Lantern bench — ${r.model} ${r.size.width}×${r.size.height}, U-Net ${r.graph} batch ${r.batch ?? '?'} · ${r.threads.wasm_asked} wasm threads asked (bare ${r.threads.bare_wasm}, node ${r.threads.node_intra_op}) · Chromium ${r.chromium_version}`,
+    `Lantern bench — ${r.model} ${r.size.width}×${r.size.height}, U-Net ${r.graph} batch ${r.batch ?? '?'} · ${r.threads.wasm_asked} wasm thread${r.threads.wasm_asked === 1 ? '' : 's'} asked (bare ${r.threads.bare_wasm}, node ${r.threads.node_intra_op}) · Chromium ${r.chromium_version}`,
     `load ${r.machine.loadavg_before.join(' ')} → ${r.machine.loadavg_after.join(' ')} on ${r.machine.cores} cores · ${r.machine.seconds} s`,
     '',
     `${pad('U-Net step, median', 44)}ms`,
