@@ -90,7 +90,7 @@ describe('generate CLI', () => {
     const err = await cli(['--model', 'models/fixtures/nope', '--prompt', 'x', '--seed', '1', '--out', join(dir, 'x.png')]).catch((e) => e);
     expect(err.code).toBe(1);
     expect(err.stderr).toMatch(/not a model folder: no model_index\.json/);
-    const bad = await cli(['--model', 'models/fixtures/tiny-sd', '--prompt', 'x', '--seed', '1', '--scheduler', 'heun', '--out', join(dir, 'x.png')]).catch(
+    const bad = await cli(['--model', 'models/fixtures/tiny-sd', '--prompt', 'x', '--seed', '1', '--scheduler', 'lms', '--out', join(dir, 'x.png')]).catch(
       (e) => e,
     );
     expect(bad.stderr).toMatch(/--scheduler must be one of/);
