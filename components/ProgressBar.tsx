@@ -1,5 +1,5 @@
 'use client';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useRun, type RunState } from '@/stores/run';
 
 function eta(step: number, total: number, elapsedMs: number): string {
@@ -8,41 +8,45 @@ function eta(step: number, total: number, elapsedMs: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-type Shown = Pick<RunState, 'phase' | 'step' | 'totalSteps' | 'elapsedMs' | 'batch'>;
-
-const pick = ({ phase, step, totalSteps, elapsedMs, batch }: RunState): Shown => ({ phase, step, totalSteps, elapsedMs, batch });
-const same = (a: Shown, b: Shown) =>
-  a.phase === b.phase && a.step === b.step && a.totalSteps === b.totalSteps && a.elapsedMs === b.elapsedMs && a.batch === b.batch;
+const fractionOf = ({ step, totalSteps }: Pick<RunState, 'step' | 'totalSteps'>) => (totalSteps ? Math.min(1, step / totalSteps) : 0);
 
 /**
- * The run's progress, read at most once per animation frame: a small model's steps come faster
- * than frames, and each render is main-thread work beside the worker on a machine with few cores.
+ * The fill: a full-width layer scaled in x (`transform` on a `will-change` layer: the compositor
+ * moves it, no layout or paint), written straight to the element at most once per animation
+ * frame, outside React: a small model's steps come faster than frames, and each render would be
+ * main-thread work beside the worker.
  */
-function useProgressPerFrame(): Shown {
-  const [shown, setShown] = useState(() => pick(useRun.getState()));
+function ProgressFill() {
+  const fill = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let frame = 0;
-    const refresh = () => {
+    let shown = -1;
+    const draw = () => {
       frame = 0;
-      const next = pick(useRun.getState());
-      setShown((prev) => (same(prev, next) ? prev : next));
+      const fraction = fractionOf(useRun.getState());
+      if (fraction === shown || !fill.current) return;
+      shown = fraction;
+      fill.current.style.transform = `scaleX(${fraction})`;
     };
     const unsubscribe = useRun.subscribe(() => {
-      if (frame === 0) frame = requestAnimationFrame(refresh);
+      if (frame === 0) frame = requestAnimationFrame(draw);
     });
-    refresh();
+    draw();
     return () => {
       unsubscribe();
       cancelAnimationFrame(frame);
     };
   }, []);
-  return shown;
+  return <div ref={fill} className="h-full w-full origin-left bg-amber-500 will-change-transform" style={{ transform: 'scaleX(0)' }} />;
 }
 
 export function ProgressBar() {
-  const { phase, step, totalSteps, elapsedMs, batch } = useProgressPerFrame();
+  const phase = useRun((r) => r.phase);
+  const step = useRun((r) => r.step);
+  const totalSteps = useRun((r) => r.totalSteps);
+  const elapsedMs = useRun((r) => r.elapsedMs);
+  const batch = useRun((r) => r.batch);
   if (phase !== 'generating') return null;
-  const fraction = totalSteps ? Math.min(1, step / totalSteps) : 0;
   return (
     <div className="flex flex-col gap-1" data-testid="progress">
       <div
@@ -53,9 +57,9 @@ export function ProgressBar() {
         aria-label="Generation progress"
         className="h-2 w-full overflow-hidden rounded bg-neutral-200 dark:bg-neutral-800"
       >
-        {/* Compositor-only: the fill is a full-width layer scaled in x (no width, so no layout or paint per step). */}
-        <div className="h-full w-full origin-left bg-amber-500 will-change-transform" style={{ transform: `scaleX(${fraction})` }} />
+        <ProgressFill />
       </div>
+      {/* Text changes are coalesced by the browser into one style/layout pass per frame; the step count stays exact for assistive tech and tests. */}
       <span className="text-xs tabular-nums text-neutral-500" data-testid="progress-text">
         {batch && (
           <span data-testid="batch-progress">
