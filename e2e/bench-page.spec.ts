@@ -1,13 +1,14 @@
 /**
  * /bench in the built studio: reached by the studio's own link, it runs real generates of the
- * model the studio has open (lantern-shapes, 2 steps, 1 warm repeat: SwiftShader's WebGPU is
- * slow), fills a number into every row, names the backend, and copies JSON that parses.
+ * model the studio has open (the tiny ControlNet fixture, 2 steps, 1 warm repeat: SwiftShader's
+ * WebGPU runs lantern-shapes at seconds a step, which CI cannot afford), fills a number into every row, names the backend, and copies JSON that parses.
  * No speed is asserted: speeds are for `npm run bench`.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { expectedBackend } from './studio-page';
 
-const MODEL = '/models/lantern-shapes/';
+const MODEL = '/models/fixtures/tiny-sd-controlnet-onnxweb/';
+const NAME = 'tiny-sd-controlnet-onnxweb';
 const ROWS = ['text-encoder', 'unet-step-cfg', 'unet-step', 'controlnet', 'vae-decode', 'other', 'image'];
 
 /** What a copy button put out: the clipboard, or the box the page shows when the clipboard is refused. */
@@ -29,7 +30,7 @@ test('/bench from the studio link: every row gets a number, the backend is named
   await page.getByTestId('bench-link').click();
   await expect(page).toHaveURL(/\/bench\?model=/);
   await expect(page.getByTestId('bench-backend')).toHaveText(backend);
-  await expect(page.getByTestId('bench-model-name')).toHaveText('lantern-shapes');
+  await expect(page.getByTestId('bench-model-name')).toHaveText(NAME);
   await expect(page.getByTestId('bench-adapter')).toHaveText(backend === 'webgpu' ? /swiftshader.*software/i : 'no WebGPU adapter');
   await expect(page.getByTestId('publish-note')).toContainText('publish yours');
   await page.getByTestId('bench-steps').fill('2');
@@ -43,7 +44,7 @@ test('/bench from the studio link: every row gets a number, the backend is named
   await expect(page.getByTestId('bench-transfer-cfg').getByTestId('bench-bytes-total')).toContainText(/B \/ step/);
 
   const report = JSON.parse(await copied(page, 'bench-copy-json'));
-  expect(report).toMatchObject({ schema: 'lantern-bench/1', environment: { backend }, model: { name: 'lantern-shapes', steps: 2 }, repeats: 1 });
+  expect(report).toMatchObject({ schema: 'lantern-bench/1', environment: { backend }, model: { name: NAME, steps: 2 }, repeats: 1 });
   for (const key of ['date', 'rows', 'configs', 'firstRunCold', 'firstGenerateOverWarm', 'publish']) expect(report, key).toHaveProperty(key);
   expect(report.environment.wasmThreads).toBeGreaterThanOrEqual(1);
   expect(report.rows.map((r: { id: string }) => r.id)).toEqual(ROWS);
@@ -53,5 +54,5 @@ test('/bench from the studio link: every row gets a number, the backend is named
 
   const markdown = await copied(page, 'bench-copy-markdown');
   expect(markdown).toContain('| U-Net step with CFG (batch 2) |');
-  expect(markdown).toContain(`lantern-shapes 64×64 · 2 steps`);
+  expect(markdown).toContain(`${NAME} 64×64 · 2 steps`);
 });
