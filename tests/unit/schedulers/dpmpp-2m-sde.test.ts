@@ -17,46 +17,12 @@ import { applyLinearStep } from '@/lib/diffusion/schedulers/linear-apply';
 import type { Scheduler } from '@/lib/diffusion/schedulers/types';
 import type { NoiseSource } from '@/lib/random/noise-source';
 import { TorchGenerator } from '@/lib/random/torch-generator';
-import { contractModel, readFixture, type InputsFixture } from './helpers';
+import { contractModel, readFixture, type InputsFixture, type ReplayVariant } from './helpers';
 import { relError } from '../../helpers/rel-error';
 
 // --- the diffusers reference ------------------------------------------------------------
 
-interface StepRecord {
-  t: number;
-  sigma: number;
-  scaled_input: number[];
-  model_output: number[];
-  prev_sample: number[];
-  pred_original_sample: number[];
-  noise: number[] | null;
-}
-
-interface Run {
-  num_inference_steps: number;
-  shape: number[];
-  seed: number;
-  img2img: { strength: number; t_start: number; begin_index: number; image: number[]; noise: number[] } | null;
-  all_timesteps: number[];
-  sigmas: number[];
-  init_noise_sigma: number;
-  /** diffusers as it is: float32 tensors throughout. */
-  x_initial: number[];
-  steps: StepRecord[];
-  final: number[];
-  /** The same formulas with float64 intermediates on float32 inputs (Lantern's documented precision). */
-  x_initial_f64: number[];
-  steps_f64: Pick<StepRecord, 'scaled_input' | 'prev_sample' | 'pred_original_sample'>[];
-  final_f64: number[];
-}
-
-interface Variant {
-  label: string;
-  overrides: Record<string, unknown>;
-  config: Record<string, unknown>;
-  resolved: Record<string, unknown>;
-  runs: Run[];
-}
+type Variant = ReplayVariant;
 
 const fixture = readFixture<{ scheduler_class: string; variants: Variant[] }>('dpmpp2m_sde_karras');
 const SD15: Record<string, unknown> = readFixture<InputsFixture>('inputs').sd15_config;

@@ -175,3 +175,41 @@ export function meanAbs(x: ArrayLike<number>): number {
 export function contractModel(input: Float32Array, t: number): Float32Array {
   return Float32Array.from(input, (x, k) => 0.3 * x + 0.1 * Math.sin(t + k));
 }
+
+/** One step of training/schedulers/reference_heun_dpmsde.py's fixtures (heun.json, dpmpp2m_sde_karras.json). */
+export interface ReplayStep {
+  t: number;
+  sigma: number;
+  scaled_input: number[];
+  model_output: number[];
+  prev_sample: number[];
+  pred_original_sample: number[];
+  noise: number[] | null;
+}
+
+export interface ReplayRun {
+  num_inference_steps: number;
+  shape: number[];
+  seed: number;
+  img2img: { strength: number; t_start: number; begin_index: number; image: number[]; noise: number[] } | null;
+  all_timesteps: number[];
+  sigmas: number[];
+  init_noise_sigma: number;
+  x_initial: number[];
+  /** diffusers as it is: float32 tensors throughout. */
+  steps: ReplayStep[];
+  final: number[];
+  /** The same formulas with float64 intermediates on float32 inputs (Lantern's documented precision). */
+  x_initial_f64: number[];
+  steps_f64: Pick<ReplayStep, 'scaled_input' | 'prev_sample' | 'pred_original_sample'>[];
+  final_f64: number[];
+}
+
+export interface ReplayVariant {
+  label: string;
+  /** What the variant sets on top of the SD 1.5 config (DPM++ 2M SDE's fixture only). */
+  overrides?: Record<string, unknown>;
+  config: Record<string, unknown>;
+  resolved: Record<string, unknown>;
+  runs: ReplayRun[];
+}
