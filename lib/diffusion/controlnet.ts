@@ -57,6 +57,17 @@ export interface ResidualMap {
   pairs: Array<[string, string]>;
 }
 
+/** A ControlNet's outputs renamed to the U-Net's residual inputs (host tensors or device tensors alike). */
+export function residualsByUnetName<T>(out: Readonly<Record<string, T>>, map: ResidualMap, controlnetLabel: string): Record<string, T> {
+  const named: Record<string, T> = {};
+  for (const [unetName, ctlName] of map.pairs) {
+    const t = out[ctlName];
+    if (!t) throw new ModelFolderError('unsupported-model', controlnetLabel, `${controlnetLabel}: produced no "${ctlName}"`);
+    named[unetName] = t;
+  }
+  return named;
+}
+
 function staticDim(d: number | string | undefined): number | null {
   return typeof d === 'number' && d > 0 ? d : null;
 }
@@ -215,9 +226,7 @@ export class ControlNetRunner {
     if (!scaledInGraph) for (const t of Object.values(out)) t.data.forEach((v, i, a) => (a[i] = v * step.scale));
     const feeds: Record<string, Feed> = {};
     const shapes = new Map<string, number[]>();
-    for (const [unetName, ctlName] of this.map.pairs) {
-      const t = out[ctlName];
-      if (!t) throw new ModelFolderError('unsupported-model', this.controlnet.label, `${this.controlnet.label}: produced no "${ctlName}"`);
+    for (const [unetName, t] of Object.entries(residualsByUnetName(out, this.map, this.controlnet.label))) {
       feeds[unetName] = { kind: 'float', tensor: t };
       shapes.set(unetName, [...t.dims]);
     }

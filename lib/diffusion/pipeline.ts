@@ -19,7 +19,7 @@ import type { PipelineModels } from './load-pipeline';
 import { unloadAfterUse } from './part-sessions';
 import { createScheduler, schedulerLabel } from './schedulers';
 import { chooseLoop, type LoopPreference } from './device-loop/choose';
-import { denoiseOnDevice, encodeOnDevice, newOwned, vaeInputOnDevice, type LoopBase } from './device-loop/loop';
+import { denoiseOnDevice, encodeOnDevice, Owned, vaeInputOnDevice, type LoopBase } from './device-loop/loop';
 import { progressAfter } from './progress';
 import { yieldToEventLoop } from './yield';
 
@@ -238,7 +238,7 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
   const doCfg = models.family.family.classifierFreeGuidance && params.guidanceScale > 1;
   if (images.init && !models.vaeEncoder) throw new InvalidParamsError('this model folder has no vae_encoder/ graph: img2img needs one', 'init');
   const choice = chooseLoop(models, params, doCfg, hooks.loop ?? 'auto', hooks.extraUnetFeeds !== undefined);
-  const owned = newOwned(); // the device loop's tensors, freed whatever happens
+  const owned = new Owned(); // the device loop's tensors, freed whatever happens
   try {
     // 2–3. Tokenize and encode the prompt (and the negative prompt for CFG); low-memory mode releases the encoder here
     let textEmbeddings: Tensor | null = null;

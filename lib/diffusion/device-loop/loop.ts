@@ -10,7 +10,7 @@ import { CancelledError, ModelFolderError } from '../../errors';
 import type { TorchGenerator } from '../../random/torch-generator';
 import { hasInput, inputInfo, type DeviceTensor, type ElementType, type Feed, type ModelSession } from '../../onnx/types';
 import { numel, tensor, type Tensor } from '../../tensor/tensor';
-import { mapResiduals, repeatBatch } from '../controlnet';
+import { mapResiduals, repeatBatch, residualsByUnetName, type ResidualMap } from '../controlnet';
 import { scalarFeed } from '../feeds';
 import type { PipelineModels } from '../load-pipeline';
 import type { GenerateParams } from '../params';
@@ -66,7 +66,7 @@ export interface DeviceLoopOutput {
 }
 
 /** Tensors made during one step or held across steps, disposed exactly once. */
-class Owned {
+export class Owned {
   private readonly held = new Set<DeviceTensor>();
   keep<T extends DeviceTensor>(t: T): T {
     this.held.add(t);
@@ -141,11 +141,6 @@ async function embeddingsFor(helpers: HelperSessions, session: ModelSession, pro
   return firstOutput(await runOnDevice(s, { a, b }), 'y', s.label, owned);
 }
 
-export function newOwned(): Owned {
-  return new Owned();
-}
-export type { Owned };
-
 /** Steps 2–3 and 6 of the pipeline on the device; the caller decodes (decodeOnDevice). */
 export async function denoiseOnDevice(input: DeviceLoopInput, prompts: DeviceTensor[], owned: Owned): Promise<DeviceLoopOutput> {
   const { models, params, doCfg, scheduler, timesteps, generator, now } = input;
@@ -180,7 +175,7 @@ export async function denoiseOnDevice(input: DeviceLoopInput, prompts: DeviceTen
     cond: DeviceTensor;
     embeddings: DeviceTensor;
     sampleType: ElementType;
-    pairs: Array<[string, string]>;
+    map: ResidualMap;
     scaledInGraph: boolean;
     zeros: Record<string, DeviceTensor> | null;
   } | null = null;
@@ -192,7 +187,7 @@ export async function denoiseOnDevice(input: DeviceLoopInput, prompts: DeviceTen
       cond: await place(helpers, repeatBatch(cond, batch), typeOf(controlnet, 'controlnet_cond'), owned),
       embeddings: await embeddingsFor(helpers, controlnet, prompts, owned),
       sampleType: typeOf(controlnet, 'sample'),
-      pairs: mapResiduals(controlnet, unet).pairs,
+      map: mapResiduals(controlnet, unet),
       scaledInGraph: hasInput(controlnet, 'conditioning_scale'),
       zeros: null,
     };
@@ -235,12 +230,7 @@ export async function denoiseOnDevice(input: DeviceLoopInput, prompts: DeviceTen
             controlnet_cond: ctl.cond,
             ...(ctl.scaledInGraph && { conditioning_scale: scalarFeed(ctl.session, 'conditioning_scale', s, batch) }),
           });
-          let named: Record<string, DeviceTensor> = {};
-          for (const [unetName, ctlName] of ctl.pairs) {
-            const r = out[ctlName];
-            if (!r) throw new ModelFolderError('unsupported-model', ctl.session.label, `${ctl.session.label}: produced no "${ctlName}"`);
-            named[unetName] = r;
-          }
+          let named = residualsByUnetName(out, ctl.map, ctl.session.label);
           for (const r of Object.values(out)) if (!Object.values(named).includes(r)) r.dispose();
           if (!ctl.scaledInGraph) named = await scaleResiduals(helpers, named, s);
           // Zero residuals (scale 0) are the same every step: kept for the rest of the run.
