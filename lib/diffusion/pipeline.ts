@@ -8,7 +8,7 @@ import { hasInput, type DeviceTensor, type Feed, type TransferCount } from '../o
 import { transferSince } from '../onnx/transfer-meter';
 import { numel, tensor, type Tensor } from '../tensor/tensor';
 import { imageToTensor, latentPreviewRgba, vaeOutputToImage, type FloatImage, type RgbaImage } from '../tensor/image';
-import { checkInputs, checkSteps, CONTROL_DEFAULTS, DEFAULT_STRENGTH, type GenerateParams } from './check-inputs';
+import { checkInputs, checkSteps, CONTROL_DEFAULTS, DEFAULT_STRENGTH, runSchedulerConfig, type GenerateParams } from './check-inputs';
 import { ControlNetRunner, controlKeep, repeatBatch, unetResidualInputs, zeroResiduals } from './controlnet';
 import { guidanceScaleEmbedding } from './families';
 import { declaredDim, scalarFeed } from './feeds';
@@ -257,9 +257,7 @@ async function stableDiffusion(models: PipelineModels, params: GenerateParams, h
     const textEncoderMs = now() - t0;
 
     // 4. Prepare timesteps (img2img keeps the tail that strength asks for)
-    const config = { ...models.schedulerConfig };
-    if (params.timestepSpacing) config.timestep_spacing = params.timestepSpacing;
-    const scheduler = createScheduler(params.scheduler, config);
+    const scheduler = createScheduler(params.scheduler, runSchedulerConfig(models.schedulerConfig, params.timestepSpacing));
     scheduler.setTimesteps(params.steps);
     let timesteps = [...scheduler.timesteps];
     const strength = params.strength ?? DEFAULT_STRENGTH;

@@ -6,7 +6,7 @@
 import { InvalidParamsError } from '../../errors';
 import { declaredDim } from '../feeds';
 import type { PipelineModels } from '../load-pipeline';
-import type { GenerateParams } from '../params';
+import { runSchedulerConfig, type GenerateParams } from '../params';
 import { createScheduler } from '../schedulers';
 
 export type LoopPreference = 'auto' | 'host' | 'device';
@@ -20,8 +20,7 @@ export function deviceLoopProblem(models: PipelineModels, params: GenerateParams
   for (const s of [models.unet, models.controlnet]) {
     if (s && !s.runOnDevice) return `${s.label} cannot keep its outputs on the device`;
   }
-  const config = { ...models.schedulerConfig, ...(params.timestepSpacing && { timestep_spacing: params.timestepSpacing }) };
-  const scheduler = createScheduler(params.scheduler, config);
+  const scheduler = createScheduler(params.scheduler, runSchedulerConfig(models.schedulerConfig, params.timestepSpacing));
   if (!scheduler.linear) return `${scheduler.name} has no linear form`;
   const problem = scheduler.linear.problem();
   if (problem) return problem;
