@@ -33,7 +33,7 @@ async function hookedWorker(page: Page): Promise<PageWorker> {
 }
 
 const destroyDevice = (w: PageWorker) =>
-  w.evaluate(() => (self as unknown as { __lanternTest: { destroyGpuDevice(): boolean } }).__lanternTest.destroyGpuDevice());
+  w.evaluate(() => (self as unknown as { __lanternTest: { destroyGpuDevice(): Promise<boolean> } }).__lanternTest.destroyGpuDevice());
 
 test('a lost WebGPU device is recovered: the model is reloaded on a new device and the run retried', async ({ page }) => {
   test.skip(test.info().project.name !== 'webgpu', 'needs WebGPU');

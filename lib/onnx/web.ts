@@ -241,10 +241,16 @@ async function guarded<T extends object>(label: string, w: WatchedDevice, run: (
   return out;
 }
 
-/** Test hook (the worker installs it only with `?test-hooks=1`): destroys the WebGPU device, as a GPU reset would lose it. */
-export function destroyWebGpuDeviceForTest(): boolean {
-  if (!watched || watched.loss) return false;
-  watched.device.destroy();
+/**
+ * Test hook (the worker installs it only with `?test-hooks=1`): destroys the WebGPU device, as a
+ * GPU reset would lose it, and resolves once the loss has reached the listeners, so a spec's next
+ * request meets a worker that knows (device.lost resolves a moment after destroy()).
+ */
+export async function destroyWebGpuDeviceForTest(): Promise<boolean> {
+  const w = watched;
+  if (!w || w.loss) return false;
+  w.device.destroy();
+  await w.lost;
   return true;
 }
 
